@@ -1,0 +1,65 @@
+#include "storage/catalog.h"
+
+#include "storage/record_codec.h"
+#include "storage/rocksdb_status.h"
+#include "storage/status_macros.h"
+
+namespace passclear::storage {
+namespace {
+
+// Calls `on_value` with every value of `family`.
+template <typename OnValue>
+absl::Status ForEachValue(const Database& database, FixedFamily family,
+                          OnValue on_value) {
+  std::unique_ptr<rocksdb::Iterator> it(database.db()->NewIterator(
+      rocksdb::ReadOptions(), database.Family(family)));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    RETURN_IF_ERROR(on_value(absl::string_view(it->value().data(),
+                                              it->value().size())));
+  }
+  return FromRocksDb(it->status(), "loading the catalog");
+}
+
+}  // namespace
+
+absl::Status Catalog::Load(const Database& database) {
+  RETURN_IF_ERROR(ForEachValue(
+      database, FixedFamily::kProgrammes,
+      [this](absl::string_view bytes) -> absl::Status {
+        ASSIGN_OR_RETURN(Programme programme, DecodeProgramme(bytes));
+        PutProgramme(std::move(programme));
+        return absl::OkStatus();
+      }));
+  return ForEachValue(database, FixedFamily::kVenues,
+                      [this](absl::string_view bytes) -> absl::Status {
+                        ASSIGN_OR_RETURN(Venue venue, DecodeVenue(bytes));
+                        PutVenue(std::move(venue));
+                        return absl::OkStatus();
+                      });
+}
+
+std::shared_ptr<const Programme> Catalog::FindProgramme(uint64_t id) const {
+  absl::ReaderMutexLock lock(&mu_);
+  auto it = programmes_.find(id);
+  return it == programmes_.end() ? nullptr : it->second;
+}
+
+std::shared_ptr<const Venue> Catalog::FindVenue(uint64_t id) const {
+  absl::ReaderMutexLock lock(&mu_);
+  auto it = venues_.find(id);
+  return it == venues_.end() ? nullptr : it->second;
+}
+
+void Catalog::PutProgramme(Programme programme) {
+  auto shared = std::make_shared<const Programme>(std::move(programme));
+  absl::MutexLock lock(&mu_);
+  programmes_[shared->id] = std::move(shared);
+}
+
+void Catalog::PutVenue(Venue venue) {
+  auto shared = std::make_shared<const Venue>(std::move(venue));
+  absl::MutexLock lock(&mu_);
+  venues_[shared->id] = std::move(shared);
+}
+
+}  // namespace passclear::storage

@@ -1,0 +1,46 @@
+// The in-memory copy of programmes and venues, read on every redemption.
+//
+// They are few (a national scheme has about 200,000 venues) and change
+// rarely, so the redemption path reads them from memory instead of RocksDB.
+// The store loads the catalog at open and updates it after each durable
+// admin write.
+//
+//   std::shared_ptr<const Venue> venue = catalog.FindVenue(7);
+//   if (venue == nullptr) { ...unknown venue... }
+#ifndef PASSCLEAR_STORAGE_CATALOG_H_
+#define PASSCLEAR_STORAGE_CATALOG_H_
+
+#include <cstdint>
+#include <memory>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "storage/database.h"
+#include "storage/records.h"
+
+namespace passclear::storage {
+
+class Catalog {
+ public:
+  // Reads every programme and venue of the store.
+  [[nodiscard]] absl::Status Load(const Database& database);
+
+  std::shared_ptr<const Programme> FindProgramme(uint64_t id) const;
+  std::shared_ptr<const Venue> FindVenue(uint64_t id) const;
+
+  void PutProgramme(Programme programme);
+  void PutVenue(Venue venue);
+
+ private:
+  mutable absl::Mutex mu_;
+  absl::flat_hash_map<uint64_t, std::shared_ptr<const Programme>> programmes_
+      ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<uint64_t, std::shared_ptr<const Venue>> venues_
+      ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace passclear::storage
+
+#endif  // PASSCLEAR_STORAGE_CATALOG_H_

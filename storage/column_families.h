@@ -1,0 +1,46 @@
+// Every RocksDB column family of a passclear store, declared in one place.
+//
+// The fixed families come first, in the order of `FixedFamily`; the pass
+// shards follow, one family per shard, named "passes_000", "passes_001", ...
+// Their number is chosen when the store is created and recorded in it.
+//
+// Caution: the names are on disk. Never rename or reorder them; add new
+// families at the end of the enum.
+#ifndef PASSCLEAR_STORAGE_COLUMN_FAMILIES_H_
+#define PASSCLEAR_STORAGE_COLUMN_FAMILIES_H_
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include "absl/strings/string_view.h"
+
+namespace passclear::storage {
+
+enum class FixedFamily : int {
+  // RocksDB's own "default" family holds the store's metadata (format
+  // version, shard count, id counters).
+  kMeta = 0,
+  kProgrammes = 1,  // programme id -> Programme
+  kBooklets = 2,    // booklet id -> Booklet
+  kVenues = 3,      // venue id -> Venue
+  kClaims = 4,      // (venue id, redemption seq) -> ClaimLine
+  kJournal = 5,     // seq -> JournalEntry (every redemption and cancellation)
+  kIdempotency = 6,  // (terminal id, request id) -> StoredAnswer
+};
+inline constexpr int kFixedFamilyCount = 7;
+
+inline constexpr std::array<absl::string_view, kFixedFamilyCount>
+    kFixedFamilyNames = {"default", "programmes", "booklets", "venues",
+                         "claims",  "journal",    "idempotency"};
+
+// The name of the column family holding pass shard `shard`.
+std::string PassShardFamilyName(uint32_t shard);
+
+// Which shard a serial lives in. A stable hash (not absl::Hash, which is
+// seeded per process) so that consecutive serials of a booklet spread over
+// all shards. Caution: changing it orphans every pass of existing stores.
+uint32_t ShardOfSerial(uint64_t serial, uint32_t shard_count);
+
+}  // namespace passclear::storage
+
+#endif  // PASSCLEAR_STORAGE_COLUMN_FAMILIES_H_

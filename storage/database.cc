@@ -1,0 +1,171 @@
+#include "storage/database.h"
+
+#include <filesystem>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
+#include "rocksdb/cache.h"
+#include "rocksdb/filter_policy.h"
+#include "rocksdb/table.h"
+#include "storage/key_codec.h"
+#include "storage/record_codec.h"
+#include "storage/rocksdb_status.h"
+#include "storage/status_macros.h"
+
+namespace passclear::storage {
+namespace {
+
+rocksdb::ColumnFamilyOptions FamilyOptions(
+    const std::shared_ptr<rocksdb::Cache>& cache) {
+  rocksdb::ColumnFamilyOptions options;
+  rocksdb::BlockBasedTableOptions table;
+  table.block_cache = cache;
+  // Point lookups dominate (pass by serial, answer by request id): a bloom
+  // filter saves the disk read of every miss, such as a new request id.
+  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  table.cache_index_and_filter_blocks = true;
+  table.pin_l0_filter_and_index_blocks_in_cache = true;
+  options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  options.compression = rocksdb::kLZ4Compression;
+  options.bottommost_compression = rocksdb::kZSTD;
+  return options;
+}
+
+std::vector<std::string> ExpectedFamilies(uint32_t shard_count) {
+  std::vector<std::string> names(kFixedFamilyNames.begin(),
+                                 kFixedFamilyNames.end());
+  for (uint32_t shard = 0; shard < shard_count; ++shard) {
+    names.push_back(PassShardFamilyName(shard));
+  }
+  return names;
+}
+
+absl::StatusOr<uint64_t> ReadMetaNumber(rocksdb::DB& db, absl::string_view key,
+                                        const std::string& path) {
+  std::string value;
+  rocksdb::Status status =
+      db.Get(rocksdb::ReadOptions(), db.DefaultColumnFamily(),
+             rocksdb::Slice(key.data(), key.size()), &value);
+  if (status.IsNotFound()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "store at ", path, " has no '", key,
+        "': it was not created by passclear or its creation was interrupted; "
+        "move the directory away and start again"));
+  }
+  RETURN_IF_ERROR(FromRocksDb(status, absl::StrCat("reading ", key)));
+  return DecodeMetaNumber(value);
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Database>> Database::Open(
+    const DatabaseOptions& options) {
+  if (options.shard_count == 0 || options.shard_count > kMaxShardCount) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("shard count must be between 1 and ", kMaxShardCount,
+                     ", got ", options.shard_count));
+  }
+  std::error_code error;
+  std::filesystem::create_directories(options.path, error);
+  if (error) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "cannot create data directory ", options.path, ": ", error.message()));
+  }
+  const bool is_new =
+      !std::filesystem::exists(std::filesystem::path(options.path) / "CURRENT");
+
+  rocksdb::DBOptions db_options;
+  db_options.create_if_missing = is_new;
+  db_options.create_missing_column_families = is_new;
+  db_options.max_background_jobs = 4;
+  db_options.bytes_per_sync = 1 << 20;
+  // Concurrent writer lanes have their batches merged into one WAL write and
+  // one sync by RocksDB's write group leader.
+  db_options.enable_pipelined_write = true;
+
+  std::vector<std::string> names;
+  if (is_new) {
+    names = ExpectedFamilies(options.shard_count);
+  } else {
+    RETURN_IF_ERROR(FromRocksDb(
+        rocksdb::DB::ListColumnFamilies(db_options, options.path, &names),
+        absl::StrCat("listing column families of ", options.path)));
+  }
+
+  auto cache = rocksdb::NewLRUCache(options.block_cache_bytes);
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+  for (const std::string& name : names) {
+    descriptors.emplace_back(name, FamilyOptions(cache));
+  }
+  auto database = std::unique_ptr<Database>(new Database());
+  database->path_ = options.path;
+  rocksdb::DB* raw_db = nullptr;
+  RETURN_IF_ERROR(FromRocksDb(
+      rocksdb::DB::Open(db_options, options.path, descriptors,
+                        &database->handles_, &raw_db),
+      absl::StrCat("opening store at ", options.path)));
+  database->db_.reset(raw_db);
+
+  absl::flat_hash_map<std::string, rocksdb::ColumnFamilyHandle*> by_name;
+  for (rocksdb::ColumnFamilyHandle* handle : database->handles_) {
+    by_name[handle->GetName()] = handle;
+  }
+  rocksdb::DB& db = *database->db_;
+
+  if (is_new) {
+    rocksdb::WriteBatch batch;
+    batch.Put(kMetaFormatVersion, EncodeMetaNumber(kStoreFormatVersion));
+    batch.Put(kMetaShardCount, EncodeMetaNumber(options.shard_count));
+    rocksdb::WriteOptions write_options;
+    write_options.sync = true;
+    RETURN_IF_ERROR(FromRocksDb(db.Write(write_options, &batch),
+                                "writing the new store's metadata"));
+  }
+
+  ASSIGN_OR_RETURN(uint64_t format,
+                   ReadMetaNumber(db, kMetaFormatVersion, options.path));
+  if (format != kStoreFormatVersion) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "store at ", options.path, " has format version ", format,
+        "; this passclear reads format version ", kStoreFormatVersion,
+        ". Use the passclear release that wrote it, or migrate it"));
+  }
+  ASSIGN_OR_RETURN(uint64_t stored_shards,
+                   ReadMetaNumber(db, kMetaShardCount, options.path));
+  if (stored_shards != options.shard_count) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "store at ", options.path, " was created with ", stored_shards,
+        " pass shards but ", options.shard_count,
+        " were requested; the shard count is fixed when a store is created, "
+        "so start with --shards=",
+        stored_shards));
+  }
+  for (const std::string& name : ExpectedFamilies(options.shard_count)) {
+    if (!by_name.contains(name)) {
+      return absl::DataLossError(absl::StrCat(
+          "store at ", options.path, " lacks column family '", name, "'"));
+    }
+  }
+  if (by_name.size() != kFixedFamilyCount + options.shard_count) {
+    return absl::DataLossError(absl::StrCat(
+        "store at ", options.path, " has ", by_name.size(),
+        " column families; expected ", kFixedFamilyCount + options.shard_count));
+  }
+  for (absl::string_view name : kFixedFamilyNames) {
+    database->fixed_.push_back(by_name.at(std::string(name)));
+  }
+  for (uint32_t shard = 0; shard < options.shard_count; ++shard) {
+    database->shards_.push_back(by_name.at(PassShardFamilyName(shard)));
+  }
+  return database;
+}
+
+Database::~Database() {
+  if (!db_) return;
+  for (rocksdb::ColumnFamilyHandle* handle : handles_) {
+    db_->DestroyColumnFamilyHandle(handle).PermitUncheckedError();
+  }
+  db_->Close().PermitUncheckedError();
+}
+
+}  // namespace passclear::storage

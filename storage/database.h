@@ -1,0 +1,72 @@
+// Opens, validates and owns the RocksDB instance of a passclear store.
+//
+//   ASSIGN_OR_RETURN(std::unique_ptr<Database> db,
+//                    Database::Open({.path = "/var/lib/passclear",
+//                                    .shard_count = 16}));
+//   rocksdb::ColumnFamilyHandle* shard = db->PassFamily(serial);
+//
+// A new store records its format version and shard count. Reopening checks
+// both: a store written by another format, or opened with another shard
+// count, is refused with a message saying what to do, never silently misread.
+#ifndef PASSCLEAR_STORAGE_DATABASE_H_
+#define PASSCLEAR_STORAGE_DATABASE_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "rocksdb/db.h"
+#include "storage/column_families.h"
+
+namespace passclear::storage {
+
+// The version of the store's layout as a whole (families, keys, values).
+// Caution: bump it, with a migration, when any on-disk layout changes.
+inline constexpr uint64_t kStoreFormatVersion = 1;
+inline constexpr uint32_t kMaxShardCount = 1024;
+
+struct DatabaseOptions {
+  std::string path;
+  uint32_t shard_count = 16;
+  // Shared by every family; sized for the hot pass records.
+  size_t block_cache_bytes = size_t{512} << 20;
+};
+
+class Database {
+ public:
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<Database>> Open(
+      const DatabaseOptions& options);
+  ~Database();
+  Database(const Database&) = delete;
+  Database& operator=(const Database&) = delete;
+
+  rocksdb::DB* db() const { return db_.get(); }
+  rocksdb::ColumnFamilyHandle* Family(FixedFamily family) const {
+    return fixed_[static_cast<int>(family)];
+  }
+  uint32_t shard_count() const {
+    return static_cast<uint32_t>(shards_.size());
+  }
+  rocksdb::ColumnFamilyHandle* PassShard(uint32_t shard) const {
+    return shards_[shard];
+  }
+  rocksdb::ColumnFamilyHandle* PassFamily(uint64_t serial) const {
+    return shards_[ShardOfSerial(serial, shard_count())];
+  }
+  const std::string& path() const { return path_; }
+
+ private:
+  Database() = default;
+
+  std::string path_;
+  std::unique_ptr<rocksdb::DB> db_;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;  // owned, closed in dtor
+  std::vector<rocksdb::ColumnFamilyHandle*> fixed_;
+  std::vector<rocksdb::ColumnFamilyHandle*> shards_;
+};
+
+}  // namespace passclear::storage
+
+#endif  // PASSCLEAR_STORAGE_DATABASE_H_

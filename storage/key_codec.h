@@ -1,0 +1,64 @@
+// Every key layout of the store.
+//
+// Integers are fixed-width big-endian so that keys sort numerically; a
+// variable-length part is prefixed with its length (one byte, parts are at
+// most 255 bytes) so that no key is a prefix of another by accident.
+//
+//   std::string key = ClaimKey(venue_id, seq);
+//   ASSIGN_OR_RETURN(ClaimKeyParts parts, ParseClaimKey(key));
+//
+// Caution: these layouts are on disk; changing one breaks existing stores.
+#ifndef PASSCLEAR_STORAGE_KEY_CODEC_H_
+#define PASSCLEAR_STORAGE_KEY_CODEC_H_
+
+#include <cstdint>
+#include <string>
+#include "absl/strings/string_view.h"
+
+#include "absl/status/statusor.h"
+
+namespace passclear::storage {
+
+// Big-endian fixed-width integers, the building block of every key.
+void AppendBigEndian64(std::string& out, uint64_t value);
+[[nodiscard]] absl::StatusOr<uint64_t> ReadBigEndian64(absl::string_view bytes);
+
+// Pass shards: serial.
+std::string PassKey(uint64_t serial);
+[[nodiscard]] absl::StatusOr<uint64_t> ParsePassKey(absl::string_view key);
+
+// Programmes, booklets, venues and the journal: their 64-bit id.
+std::string IdKey(uint64_t id);
+[[nodiscard]] absl::StatusOr<uint64_t> ParseIdKey(absl::string_view key);
+
+// Claims: venue id then redemption sequence number, so that one venue's
+// claim lines are contiguous and in redemption order.
+std::string ClaimKey(uint64_t venue_id, uint64_t seq);
+struct ClaimKeyParts {
+  uint64_t venue_id;
+  uint64_t seq;
+};
+[[nodiscard]] absl::StatusOr<ClaimKeyParts> ParseClaimKey(absl::string_view key);
+
+// Idempotency: terminal id then request id, each length-prefixed.
+inline constexpr size_t kMaxIdLength = 64;
+std::string IdempotencyKey(absl::string_view terminal_id,
+                           absl::string_view request_id);
+struct IdempotencyKeyParts {
+  std::string terminal_id;
+  std::string request_id;
+};
+[[nodiscard]] absl::StatusOr<IdempotencyKeyParts> ParseIdempotencyKey(
+    absl::string_view key);
+
+// Metadata keys in the default family.
+inline constexpr char kMetaFormatVersion[] = "format_version";
+inline constexpr char kMetaShardCount[] = "shard_count";
+inline constexpr char kMetaNextProgrammeId[] = "next_programme_id";
+inline constexpr char kMetaNextBookletId[] = "next_booklet_id";
+inline constexpr char kMetaNextVenueId[] = "next_venue_id";
+inline constexpr char kMetaNextSerial[] = "next_serial";
+
+}  // namespace passclear::storage
+
+#endif  // PASSCLEAR_STORAGE_KEY_CODEC_H_

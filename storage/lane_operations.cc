@@ -1,0 +1,215 @@
+#include "storage/lane_operations.h"
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "storage/key_codec.h"
+#include "storage/redeem_rules.h"
+#include "storage/status_macros.h"
+
+namespace passclear::storage {
+namespace {
+
+std::string DescribeAnswer(const StoredAnswer& answer) {
+  return absl::StrCat(
+      answer.operation == OperationKind::kRedeem ? "a redemption"
+                                                 : "a cancellation",
+      " of pass ", FormatSerial(answer.serial), " at venue ", answer.venue_id,
+      " on ", FormatUtc(answer.answered_at));
+}
+
+// Checks a stored answer against a new request with the same id: the answer
+// to replay, or ALREADY_EXISTS when the id was used for something else.
+absl::Status CheckSameRequest(const StoredAnswer& answer,
+                              OperationKind operation, uint64_t serial,
+                              uint64_t venue_id, absl::string_view request_id) {
+  if (answer.operation == operation && answer.serial == serial &&
+      answer.venue_id == venue_id) {
+    return absl::OkStatus();
+  }
+  return absl::AlreadyExistsError(
+      absl::StrCat("request_id '", request_id,
+                   "' was already used by this terminal for ",
+                   DescribeAnswer(answer),
+                   "; use a new request_id for a new request"));
+}
+
+// Completes an operation: its own failure, else the group's, else its answer.
+template <typename Outcome, typename Callback>
+void Finish(absl::StatusOr<Outcome>& outcome, const absl::Status& write_status,
+            Callback& done) {
+  if (outcome.ok() && !write_status.ok()) outcome = write_status;
+  std::move(done)(std::move(outcome));
+}
+
+}  // namespace
+
+void RedeemOperation::Stage(StagedWrites& staged) { outcome_ = Decide(staged); }
+
+void RedeemOperation::Complete(const absl::Status& write_status) {
+  Finish(outcome_, write_status, done_);
+}
+
+absl::StatusOr<RedeemOutcome> RedeemOperation::Decide(StagedWrites& staged) {
+  const std::string key =
+      IdempotencyKey(command_.terminal_id, command_.request_id);
+  ASSIGN_OR_RETURN(std::optional<StoredAnswer> earlier,
+                   staged.ReadAnswer(key));
+  if (earlier) {
+    RETURN_IF_ERROR(CheckSameRequest(*earlier, OperationKind::kRedeem,
+                                     command_.serial, command_.venue_id,
+                                     command_.request_id));
+    return RedeemOutcome{.result = static_cast<RedeemResult>(earlier->result),
+                         .message = earlier->message,
+                         .serial = earlier->serial,
+                         .programme_id = earlier->programme_id,
+                         .face_value_cents = earlier->face_value_cents,
+                         .redemption = earlier->redemption,
+                         .replayed = true};
+  }
+  ASSIGN_OR_RETURN(std::optional<PassRecord> pass,
+                   staged.ReadPass(command_.serial));
+
+  // Every read is done: from here on nothing can fail.
+  std::shared_ptr<const Programme> programme =
+      pass ? context_.catalog->FindProgramme(pass->programme_id) : nullptr;
+  std::shared_ptr<const Venue> venue =
+      context_.catalog->FindVenue(command_.venue_id);
+  const absl::Time scanned_at = command_.scanned_at.value_or(staged.now());
+  Verdict verdict = JudgeRedemption({.serial = command_.serial,
+                                     .pass = pass ? &*pass : nullptr,
+                                     .programme = programme.get(),
+                                     .venue_id = command_.venue_id,
+                                     .venue = venue.get(),
+                                     .scanned_at = scanned_at,
+                                     .now = staged.now()});
+  RedeemOutcome outcome{.result = verdict.result,
+                        .message = std::move(verdict.message),
+                        .serial = command_.serial};
+  if (programme) {
+    outcome.programme_id = programme->id;
+    outcome.face_value_cents = programme->face_value_cents;
+  }
+  if (verdict.result == RedeemResult::kAlreadyRedeemed) {
+    outcome.redemption = pass->redemption;
+  }
+  if (verdict.result == RedeemResult::kRedeemed) {
+    const uint64_t seq = context_.next_seq->fetch_add(1);
+    RedemptionInfo redemption{.seq = seq,
+                              .venue_id = command_.venue_id,
+                              .terminal_id = command_.terminal_id,
+                              .scanned_at = scanned_at,
+                              .recorded_at = staged.now()};
+    PassRecord redeemed = *pass;
+    redeemed.state = PassState::kRedeemed;
+    redeemed.redemption = redemption;
+    staged.PutPass(command_.serial, redeemed);
+    staged.PutClaimLine(command_.venue_id, seq,
+                        {.serial = command_.serial,
+                         .programme_id = programme->id,
+                         .face_value_cents = programme->face_value_cents,
+                         .terminal_id = command_.terminal_id,
+                         .scanned_at = scanned_at,
+                         .recorded_at = staged.now()});
+    staged.PutJournalEntry(seq, {.kind = JournalKind::kRedeemed,
+                                 .serial = command_.serial,
+                                 .venue_id = command_.venue_id,
+                                 .terminal_id = command_.terminal_id,
+                                 .request_id = command_.request_id,
+                                 .at = staged.now(),
+                                 .redemption_seq = seq});
+    outcome.redemption = std::move(redemption);
+  }
+  staged.PutAnswer(key, {.operation = OperationKind::kRedeem,
+                         .serial = command_.serial,
+                         .venue_id = command_.venue_id,
+                         .answered_at = staged.now(),
+                         .result = static_cast<uint8_t>(outcome.result),
+                         .message = outcome.message,
+                         .programme_id = outcome.programme_id,
+                         .face_value_cents = outcome.face_value_cents,
+                         .redemption = outcome.redemption});
+  return outcome;
+}
+
+void CancelOperation::Stage(StagedWrites& staged) { outcome_ = Decide(staged); }
+
+void CancelOperation::Complete(const absl::Status& write_status) {
+  Finish(outcome_, write_status, done_);
+}
+
+absl::StatusOr<CancelOutcome> CancelOperation::Decide(StagedWrites& staged) {
+  const std::string key =
+      IdempotencyKey(command_.terminal_id, command_.request_id);
+  ASSIGN_OR_RETURN(std::optional<StoredAnswer> earlier,
+                   staged.ReadAnswer(key));
+  if (earlier) {
+    RETURN_IF_ERROR(CheckSameRequest(*earlier, OperationKind::kCancel,
+                                     command_.serial, command_.venue_id,
+                                     command_.request_id));
+    return CancelOutcome{.result = static_cast<CancelResult>(earlier->result),
+                         .message = earlier->message,
+                         .serial = earlier->serial,
+                         .redemption = earlier->redemption,
+                         .replayed = true};
+  }
+  ASSIGN_OR_RETURN(std::optional<PassRecord> pass,
+                   staged.ReadPass(command_.serial));
+
+  // Every read is done: from here on nothing can fail.
+  const std::string serial = FormatSerial(command_.serial);
+  CancelOutcome outcome{.serial = command_.serial};
+  if (!pass) {
+    outcome.result = CancelResult::kUnknownSerial;
+    outcome.message = absl::StrCat("no pass with serial ", serial,
+                                   " was issued");
+  } else if (pass->state != PassState::kRedeemed) {
+    outcome.result = CancelResult::kNotRedeemed;
+    outcome.message = absl::StrCat("pass ", serial, " is not redeemed");
+  } else if (pass->redemption->venue_id != command_.venue_id ||
+             pass->redemption->terminal_id != command_.terminal_id) {
+    outcome.result = CancelResult::kNotSameTerminal;
+    outcome.message = absl::StrCat(
+        "pass ", serial, " was redeemed at venue ", pass->redemption->venue_id,
+        " by terminal ", pass->redemption->terminal_id,
+        "; only that terminal can cancel it");
+    outcome.redemption = pass->redemption;
+  } else if (staged.now() - pass->redemption->recorded_at >
+             context_.cancel_window) {
+    outcome.result = CancelResult::kWindowElapsed;
+    outcome.message = absl::StrCat(
+        "pass ", serial, " was redeemed on ",
+        FormatUtc(pass->redemption->recorded_at),
+        "; a redemption can only be cancelled within ",
+        absl::FormatDuration(context_.cancel_window));
+    outcome.redemption = pass->redemption;
+  } else {
+    const RedemptionInfo& cancelled = *pass->redemption;
+    const uint64_t seq = context_.next_seq->fetch_add(1);
+    outcome.result = CancelResult::kCancelled;
+    outcome.message = absl::StrCat("redemption of pass ", serial,
+                                   " cancelled; the pass can be used again");
+    outcome.redemption = cancelled;
+    staged.DeleteClaimLine(cancelled.venue_id, cancelled.seq);
+    staged.PutJournalEntry(seq, {.kind = JournalKind::kCancelled,
+                                 .serial = command_.serial,
+                                 .venue_id = command_.venue_id,
+                                 .terminal_id = command_.terminal_id,
+                                 .request_id = command_.request_id,
+                                 .at = staged.now(),
+                                 .redemption_seq = cancelled.seq});
+    PassRecord restored = *pass;
+    restored.state = PassState::kIssued;
+    restored.redemption.reset();
+    staged.PutPass(command_.serial, restored);
+  }
+  staged.PutAnswer(key, {.operation = OperationKind::kCancel,
+                         .serial = command_.serial,
+                         .venue_id = command_.venue_id,
+                         .answered_at = staged.now(),
+                         .result = static_cast<uint8_t>(outcome.result),
+                         .message = outcome.message,
+                         .redemption = outcome.redemption});
+  return outcome;
+}
+
+}  // namespace passclear::storage

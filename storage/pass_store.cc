@@ -1,0 +1,155 @@
+#include "storage/pass_store.h"
+
+#include "absl/strings/str_cat.h"
+#include "storage/key_codec.h"
+#include "storage/record_codec.h"
+#include "storage/redeem_rules.h"
+#include "storage/rocksdb_status.h"
+#include "storage/status_macros.h"
+
+namespace passclear::storage {
+namespace {
+
+// The last key of a family holding big-endian ids, plus one; 1 when empty.
+absl::StatusOr<uint64_t> NextIdAfterLast(const Database& database,
+                                         FixedFamily family) {
+  std::unique_ptr<rocksdb::Iterator> it(database.db()->NewIterator(
+      rocksdb::ReadOptions(), database.Family(family)));
+  it->SeekToLast();
+  RETURN_IF_ERROR(FromRocksDb(it->status(), "finding the last journal entry"));
+  if (!it->Valid()) return 1;
+  ASSIGN_OR_RETURN(uint64_t last, ParseIdKey(absl::string_view(
+                                      it->key().data(), it->key().size())));
+  return last + 1;
+}
+
+}  // namespace
+
+PassStore::PassStore(PassStoreOptions options)
+    : options_(std::move(options)) {}
+
+absl::StatusOr<std::unique_ptr<PassStore>> PassStore::Open(
+    PassStoreOptions options) {
+  if (options.writer_lanes == 0 || options.writer_lanes > options.shard_count) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "writer lanes must be between 1 and the shard count (",
+        options.shard_count, "), got ", options.writer_lanes));
+  }
+  auto store = std::unique_ptr<PassStore>(new PassStore(std::move(options)));
+  const PassStoreOptions& opts = store->options_;
+  ASSIGN_OR_RETURN(store->database_,
+                   Database::Open({.path = opts.path,
+                                   .shard_count = opts.shard_count,
+                                   .block_cache_bytes = opts.block_cache_bytes}));
+  RETURN_IF_ERROR(store->catalog_.Load(*store->database_));
+  RETURN_IF_ERROR(store->LoadCounters());
+  store->operation_context_ = {.catalog = &store->catalog_,
+                               .next_seq = &store->next_seq_,
+                               .cancel_window = opts.cancel_window};
+  for (uint32_t lane = 0; lane < opts.writer_lanes; ++lane) {
+    store->lanes_.push_back(std::make_unique<WriterLane>(
+        absl::StrCat("lane-", lane), *store->database_,
+        WriterLaneOptions{.sync = opts.sync_writes,
+                          .max_group_size = opts.max_group_size,
+                          .max_queue_depth = opts.max_queue_depth,
+                          .clock = opts.clock}));
+  }
+  return store;
+}
+
+PassStore::~PassStore() { StopWriters(); }
+
+void PassStore::StopWriters() {
+  for (auto& lane : lanes_) lane->Stop();
+}
+
+absl::Status PassStore::LoadCounters() {
+  ASSIGN_OR_RETURN(uint64_t next_seq,
+                   NextIdAfterLast(*database_, FixedFamily::kJournal));
+  next_seq_.store(next_seq);
+  absl::MutexLock lock(&admin_mu_);
+  struct Counter {
+    const char* key;
+    uint64_t* value;
+  };
+  for (Counter counter : {Counter{kMetaNextProgrammeId, &next_programme_id_},
+                          Counter{kMetaNextBookletId, &next_booklet_id_},
+                          Counter{kMetaNextVenueId, &next_venue_id_},
+                          Counter{kMetaNextSerial, &next_serial_}}) {
+    std::string bytes;
+    rocksdb::Status status = database_->db()->Get(
+        rocksdb::ReadOptions(), counter.key, &bytes);
+    if (status.IsNotFound()) continue;  // a new store starts at 1
+    RETURN_IF_ERROR(FromRocksDb(status, absl::StrCat("reading ", counter.key)));
+    ASSIGN_OR_RETURN(*counter.value, DecodeMetaNumber(bytes));
+  }
+  return absl::OkStatus();
+}
+
+WriterLane& PassStore::LaneFor(uint64_t serial) {
+  return *lanes_[ShardOfSerial(serial, options_.shard_count) % lanes_.size()];
+}
+
+void PassStore::Redeem(RedeemCommand command, RedeemCallback done) {
+  WriterLane& lane = LaneFor(command.serial);
+  lane.Submit(std::make_unique<RedeemOperation>(
+      operation_context_, std::move(command), std::move(done)));
+}
+
+void PassStore::Cancel(CancelCommand command, CancelCallback done) {
+  WriterLane& lane = LaneFor(command.serial);
+  lane.Submit(std::make_unique<CancelOperation>(
+      operation_context_, std::move(command), std::move(done)));
+}
+
+absl::StatusOr<PassStatus> PassStore::Check(
+    uint64_t serial, std::optional<uint64_t> venue_id) const {
+  PassStatus status{.serial = serial};
+  std::string bytes;
+  rocksdb::Status read = database_->db()->Get(
+      rocksdb::ReadOptions(), database_->PassFamily(serial), PassKey(serial),
+      &bytes);
+  std::shared_ptr<const Programme> programme;
+  if (!read.IsNotFound()) {
+    RETURN_IF_ERROR(FromRocksDb(read, "reading a pass"));
+    ASSIGN_OR_RETURN(status.pass, DecodePass(bytes));
+    programme = catalog_.FindProgramme(status.pass.programme_id);
+    status.known = programme != nullptr;
+    if (programme) status.programme = *programme;
+  }
+  std::shared_ptr<const Venue> venue =
+      venue_id ? catalog_.FindVenue(*venue_id) : nullptr;
+  const absl::Time now = Now();
+  Verdict verdict = JudgeRedemption({.serial = serial,
+                                     .pass = status.known ? &status.pass
+                                                          : nullptr,
+                                     .programme = programme.get(),
+                                     .judge_venue = venue_id.has_value(),
+                                     .venue_id = venue_id.value_or(0),
+                                     .venue = venue.get(),
+                                     .scanned_at = now,
+                                     .now = now});
+  status.redeemable_result = verdict.result;
+  status.message = std::move(verdict.message);
+  return status;
+}
+
+absl::StatusOr<std::vector<ClaimLineEntry>> PassStore::ListClaimLines(
+    uint64_t venue_id) const {
+  std::vector<ClaimLineEntry> entries;
+  std::unique_ptr<rocksdb::Iterator> it(database_->db()->NewIterator(
+      rocksdb::ReadOptions(), database_->Family(FixedFamily::kClaims)));
+  for (it->Seek(ClaimKey(venue_id, 0)); it->Valid(); it->Next()) {
+    ASSIGN_OR_RETURN(ClaimKeyParts key, ParseClaimKey(absl::string_view(
+                                            it->key().data(), it->key().size())));
+    if (key.venue_id != venue_id) break;
+    ASSIGN_OR_RETURN(ClaimLine line,
+                     DecodeClaimLine(absl::string_view(it->value().data(),
+                                                      it->value().size())));
+    entries.push_back({.seq = key.seq, .line = std::move(line)});
+  }
+  RETURN_IF_ERROR(FromRocksDb(it->status(), "listing claim lines"));
+  return entries;
+}
+
+}  // namespace passclear::storage

@@ -1,0 +1,128 @@
+// PassStore: the redemption domain on top of RocksDB. The server's handlers
+// call it; it knows nothing about gRPC.
+//
+//   ASSIGN_OR_RETURN(std::unique_ptr<PassStore> store,
+//                    PassStore::Open({.path = "/var/lib/passclear"}));
+//   store->Redeem({.serial = 42, .venue_id = 7, .terminal_id = "T-1",
+//                  .request_id = "r-1"},
+//                 [](absl::StatusOr<RedeemOutcome> outcome) { ... });
+//
+// Redeem and Cancel are asynchronous: the callback runs on a writer lane's
+// thread once the decision is durable (or failed, with nothing written). It
+// must not block. Reads (Check, ListClaimLines) and admin calls are
+// synchronous.
+#ifndef PASSCLEAR_STORAGE_PASS_STORE_H_
+#define PASSCLEAR_STORAGE_PASS_STORE_H_
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "storage/catalog.h"
+#include "storage/database.h"
+#include "storage/lane_operations.h"
+#include "storage/records.h"
+#include "storage/redemption.h"
+#include "storage/writer_lane.h"
+
+namespace passclear::storage {
+
+struct PassStoreOptions {
+  std::string path;
+  // Fixed when the store is created; reopening with another count fails.
+  uint32_t shard_count = 16;
+  // Threads committing redemptions; each owns shard % writer_lanes.
+  uint32_t writer_lanes = 4;
+  // Sync the WAL before answering. False loses acknowledged redemptions on a
+  // power cut: for experiments only.
+  bool sync_writes = true;
+  absl::Duration cancel_window = absl::Minutes(15);
+  size_t max_group_size = 512;
+  size_t max_queue_depth = 50000;
+  size_t block_cache_bytes = size_t{512} << 20;
+  std::function<absl::Time()> clock = [] { return absl::Now(); };
+};
+
+// What CreateProgramme needs; validated field by field.
+struct ProgrammeSpec {
+  std::string sponsor;
+  std::string name;
+  int64_t face_value_cents = 0;
+  absl::Time valid_from = absl::InfinitePast();
+  absl::Time valid_until = absl::InfinitePast();
+  std::optional<absl::Duration> grace_period;  // default 31 days
+};
+
+struct ClaimLineEntry {
+  uint64_t seq = 0;
+  ClaimLine line;
+};
+
+inline constexpr uint32_t kMaxBookletsPerIssue = 1000;
+inline constexpr uint64_t kMaxSerial = 999'999'999'999;  // 12 printed digits
+
+class PassStore {
+ public:
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<PassStore>> Open(
+      PassStoreOptions options);
+  // Completes queued operations, then closes the database.
+  ~PassStore();
+  PassStore(const PassStore&) = delete;
+  PassStore& operator=(const PassStore&) = delete;
+
+  void Redeem(RedeemCommand command, RedeemCallback done);
+  void Cancel(CancelCommand command, CancelCallback done);
+
+  // The pass as a redemption now would see it; `venue_id` judges the venue
+  // too. NOT_FOUND is never returned: an unknown serial is `known = false`.
+  [[nodiscard]] absl::StatusOr<PassStatus> Check(
+      uint64_t serial, std::optional<uint64_t> venue_id) const;
+
+  [[nodiscard]] absl::StatusOr<Programme> CreateProgramme(
+      const ProgrammeSpec& spec);
+  [[nodiscard]] absl::StatusOr<std::vector<Booklet>> IssueBooklets(
+      uint64_t programme_id, uint32_t booklet_count, uint32_t booklet_size);
+  [[nodiscard]] absl::StatusOr<Venue> RegisterVenue(
+      const std::string& name, const std::vector<uint64_t>& programme_ids);
+
+  // A venue's open claim lines, in redemption order.
+  [[nodiscard]] absl::StatusOr<std::vector<ClaimLineEntry>> ListClaimLines(
+      uint64_t venue_id) const;
+
+  // Stops accepting writes and completes the queued ones. Idempotent.
+  void StopWriters();
+
+  absl::Time Now() const { return options_.clock(); }
+  const Database& database() const { return *database_; }
+
+ private:
+  explicit PassStore(PassStoreOptions options);
+  [[nodiscard]] absl::Status LoadCounters();
+  WriterLane& LaneFor(uint64_t serial);
+
+  const PassStoreOptions options_;
+  std::unique_ptr<Database> database_;
+  Catalog catalog_;
+  std::atomic<uint64_t> next_seq_{1};
+  OperationContext operation_context_;
+  std::vector<std::unique_ptr<WriterLane>> lanes_;
+
+  // Serialises admin writes and guards the id counters they advance.
+  absl::Mutex admin_mu_;
+  uint64_t next_programme_id_ ABSL_GUARDED_BY(admin_mu_) = 1;
+  uint64_t next_booklet_id_ ABSL_GUARDED_BY(admin_mu_) = 1;
+  uint64_t next_venue_id_ ABSL_GUARDED_BY(admin_mu_) = 1;
+  uint64_t next_serial_ ABSL_GUARDED_BY(admin_mu_) = 1;
+};
+
+}  // namespace passclear::storage
+
+#endif  // PASSCLEAR_STORAGE_PASS_STORE_H_

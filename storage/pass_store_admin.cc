@@ -1,0 +1,178 @@
+// PassStore's admin calls: programmes, booklets and venues. Each validates
+// its whole input first, then writes everything in one synced WriteBatch.
+#include "absl/strings/str_cat.h"
+#include "storage/key_codec.h"
+#include "storage/pass_store.h"
+#include "storage/record_codec.h"
+#include "storage/redeem_rules.h"
+#include "storage/rocksdb_status.h"
+#include "storage/status_macros.h"
+
+namespace passclear::storage {
+namespace {
+
+constexpr size_t kMaxNameBytes = 200;
+constexpr int64_t kMaxFaceValueCents = 100'000;
+constexpr absl::Duration kDefaultGracePeriod = absl::Hours(24 * 31);
+constexpr absl::Duration kMaxGracePeriod = absl::Hours(24 * 366);
+constexpr size_t kMaxAcceptedProgrammes = 1000;
+
+absl::Status CheckName(absl::string_view field, absl::string_view value) {
+  if (value.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(field, ": required"));
+  }
+  if (value.size() > kMaxNameBytes) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        field, ": at most ", kMaxNameBytes, " bytes, got ", value.size()));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status WriteDurably(const Database& database, rocksdb::WriteBatch& batch,
+                          absl::string_view what) {
+  rocksdb::WriteOptions options;
+  options.sync = true;
+  return FromRocksDb(database.db()->Write(options, &batch), what);
+}
+
+}  // namespace
+
+absl::StatusOr<Programme> PassStore::CreateProgramme(
+    const ProgrammeSpec& spec) {
+  RETURN_IF_ERROR(CheckName("sponsor", spec.sponsor));
+  RETURN_IF_ERROR(CheckName("name", spec.name));
+  if (spec.face_value_cents < 1 || spec.face_value_cents > kMaxFaceValueCents) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("face_value_cents: must be between 1 and ",
+                     kMaxFaceValueCents, ", got ", spec.face_value_cents));
+  }
+  if (spec.valid_from == absl::InfinitePast()) {
+    return absl::InvalidArgumentError("valid_from: required");
+  }
+  if (spec.valid_until == absl::InfinitePast()) {
+    return absl::InvalidArgumentError("valid_until: required");
+  }
+  if (spec.valid_until <= spec.valid_from) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "valid_until: must be after valid_from (", FormatUtc(
+                                                       spec.valid_from),
+        "), got ", FormatUtc(spec.valid_until)));
+  }
+  const absl::Duration grace = spec.grace_period.value_or(kDefaultGracePeriod);
+  if (grace < absl::ZeroDuration() || grace > kMaxGracePeriod) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "grace_period_seconds: must be between 0 and ",
+        absl::ToInt64Seconds(kMaxGracePeriod), ", got ",
+        absl::ToInt64Seconds(grace)));
+  }
+
+  absl::MutexLock lock(&admin_mu_);
+  Programme programme{.id = next_programme_id_,
+                      .sponsor = spec.sponsor,
+                      .name = spec.name,
+                      .face_value_cents = spec.face_value_cents,
+                      .valid_from = spec.valid_from,
+                      .valid_until = spec.valid_until,
+                      .grace_period = grace};
+  rocksdb::WriteBatch batch;
+  batch.Put(database_->Family(FixedFamily::kProgrammes), IdKey(programme.id),
+            EncodeProgramme(programme));
+  batch.Put(kMetaNextProgrammeId, EncodeMetaNumber(programme.id + 1));
+  RETURN_IF_ERROR(WriteDurably(*database_, batch, "creating a programme"));
+  next_programme_id_ = programme.id + 1;
+  catalog_.PutProgramme(programme);
+  return programme;
+}
+
+absl::StatusOr<std::vector<Booklet>> PassStore::IssueBooklets(
+    uint64_t programme_id, uint32_t booklet_count, uint32_t booklet_size) {
+  if (catalog_.FindProgramme(programme_id) == nullptr) {
+    return absl::NotFoundError(
+        absl::StrCat("programme_id: no programme ", programme_id));
+  }
+  if (booklet_count < 1 || booklet_count > kMaxBookletsPerIssue) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("booklet_count: must be between 1 and ",
+                     kMaxBookletsPerIssue, ", got ", booklet_count));
+  }
+  if (booklet_size != 5 && booklet_size != 10) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "booklet_size: must be 10, or 5 for seniors' booklets, got ",
+        booklet_size));
+  }
+
+  absl::MutexLock lock(&admin_mu_);
+  const uint64_t pass_count = uint64_t{booklet_count} * booklet_size;
+  if (next_serial_ + pass_count - 1 > kMaxSerial) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "the 12-digit serial space has ", kMaxSerial - next_serial_ + 1,
+        " serials left; ", pass_count, " were requested"));
+  }
+  std::vector<Booklet> booklets;
+  rocksdb::WriteBatch batch;
+  uint64_t serial = next_serial_;
+  for (uint32_t i = 0; i < booklet_count; ++i) {
+    Booklet booklet{.id = next_booklet_id_ + i,
+                    .programme_id = programme_id,
+                    .first_serial = serial,
+                    .size = booklet_size};
+    batch.Put(database_->Family(FixedFamily::kBooklets), IdKey(booklet.id),
+              EncodeBooklet(booklet));
+    const std::string pass = EncodePass(
+        {.programme_id = programme_id, .booklet_id = booklet.id});
+    for (uint32_t j = 0; j < booklet_size; ++j, ++serial) {
+      batch.Put(database_->PassFamily(serial), PassKey(serial), pass);
+    }
+    booklets.push_back(booklet);
+  }
+  batch.Put(kMetaNextBookletId,
+            EncodeMetaNumber(next_booklet_id_ + booklet_count));
+  batch.Put(kMetaNextSerial, EncodeMetaNumber(serial));
+  RETURN_IF_ERROR(WriteDurably(*database_, batch, "issuing booklets"));
+  next_booklet_id_ += booklet_count;
+  next_serial_ = serial;
+  return booklets;
+}
+
+absl::StatusOr<Venue> PassStore::RegisterVenue(
+    const std::string& name, const std::vector<uint64_t>& programme_ids) {
+  RETURN_IF_ERROR(CheckName("name", name));
+  if (programme_ids.empty()) {
+    return absl::InvalidArgumentError(
+        "accepted_programme_ids: at least one programme is required");
+  }
+  if (programme_ids.size() > kMaxAcceptedProgrammes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("accepted_programme_ids: at most ",
+                     kMaxAcceptedProgrammes, ", got ", programme_ids.size()));
+  }
+  for (size_t i = 0; i < programme_ids.size(); ++i) {
+    if (catalog_.FindProgramme(programme_ids[i]) == nullptr) {
+      return absl::NotFoundError(absl::StrCat(
+          "accepted_programme_ids: no programme ", programme_ids[i]));
+    }
+    for (size_t j = 0; j < i; ++j) {
+      if (programme_ids[j] == programme_ids[i]) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("accepted_programme_ids: programme ",
+                         programme_ids[i], " is listed twice"));
+      }
+    }
+  }
+
+  absl::MutexLock lock(&admin_mu_);
+  Venue venue{.id = next_venue_id_,
+              .name = name,
+              .status = VenueStatus::kLabelled,
+              .accepted_programme_ids = programme_ids};
+  rocksdb::WriteBatch batch;
+  batch.Put(database_->Family(FixedFamily::kVenues), IdKey(venue.id),
+            EncodeVenue(venue));
+  batch.Put(kMetaNextVenueId, EncodeMetaNumber(venue.id + 1));
+  RETURN_IF_ERROR(WriteDurably(*database_, batch, "registering a venue"));
+  next_venue_id_ = venue.id + 1;
+  catalog_.PutVenue(venue);
+  return venue;
+}
+
+}  // namespace passclear::storage

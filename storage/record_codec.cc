@@ -1,0 +1,283 @@
+#include "storage/record_codec.h"
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "storage/status_macros.h"
+#include "storage/value_encoding.h"
+
+namespace passclear::storage {
+namespace {
+
+ValueWriter Versioned() {
+  ValueWriter writer;
+  writer.U8(kRecordFormatV1);
+  return writer;
+}
+
+absl::Status Corrupt(absl::string_view record, absl::string_view what) {
+  return absl::DataLossError(absl::StrCat("corrupt ", record, ": ", what));
+}
+
+// Reads and checks the version byte.
+absl::Status StartDecoding(ValueReader& reader, absl::string_view record) {
+  uint8_t version = 0;
+  if (!reader.U8(version)) return Corrupt(record, "empty value");
+  if (version != kRecordFormatV1) {
+    return Corrupt(record, absl::StrCat("unknown format version ", version));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status FinishDecoding(bool read_ok, const ValueReader& reader,
+                            absl::string_view record) {
+  if (!read_ok) return Corrupt(record, "truncated value");
+  if (!reader.AtEnd()) return Corrupt(record, "trailing bytes");
+  return absl::OkStatus();
+}
+
+void WriteRedemption(ValueWriter& writer,
+                     const std::optional<RedemptionInfo>& redemption) {
+  writer.U8(redemption.has_value() ? 1 : 0);
+  if (!redemption) return;
+  writer.U64(redemption->seq)
+      .U64(redemption->venue_id)
+      .String(redemption->terminal_id)
+      .Time(redemption->scanned_at)
+      .Time(redemption->recorded_at);
+}
+
+bool ReadRedemption(ValueReader& reader,
+                    std::optional<RedemptionInfo>& redemption) {
+  uint8_t present = 0;
+  if (!reader.U8(present) || present > 1) return false;
+  if (present == 0) {
+    redemption.reset();
+    return true;
+  }
+  RedemptionInfo info;
+  if (!reader.U64(info.seq) || !reader.U64(info.venue_id) ||
+      !reader.String(info.terminal_id) || !reader.Time(info.scanned_at) ||
+      !reader.Time(info.recorded_at)) {
+    return false;
+  }
+  redemption = std::move(info);
+  return true;
+}
+
+}  // namespace
+
+std::string EncodeProgramme(const Programme& programme) {
+  return Versioned()
+      .U64(programme.id)
+      .String(programme.sponsor)
+      .String(programme.name)
+      .I64(programme.face_value_cents)
+      .Time(programme.valid_from)
+      .Time(programme.valid_until)
+      .I64(absl::ToInt64Seconds(programme.grace_period))
+      .Finish();
+}
+
+absl::StatusOr<Programme> DecodeProgramme(absl::string_view bytes) {
+  ValueReader reader(bytes);
+  RETURN_IF_ERROR(StartDecoding(reader, "programme"));
+  Programme programme;
+  int64_t grace_seconds = 0;
+  bool ok = reader.U64(programme.id) && reader.String(programme.sponsor) &&
+            reader.String(programme.name) &&
+            reader.I64(programme.face_value_cents) &&
+            reader.Time(programme.valid_from) &&
+            reader.Time(programme.valid_until) && reader.I64(grace_seconds);
+  RETURN_IF_ERROR(FinishDecoding(ok, reader, "programme"));
+  programme.grace_period = absl::Seconds(grace_seconds);
+  return programme;
+}
+
+std::string EncodeBooklet(const Booklet& booklet) {
+  return Versioned()
+      .U64(booklet.id)
+      .U64(booklet.programme_id)
+      .U64(booklet.first_serial)
+      .U32(booklet.size)
+      .Finish();
+}
+
+absl::StatusOr<Booklet> DecodeBooklet(absl::string_view bytes) {
+  ValueReader reader(bytes);
+  RETURN_IF_ERROR(StartDecoding(reader, "booklet"));
+  Booklet booklet;
+  bool ok = reader.U64(booklet.id) && reader.U64(booklet.programme_id) &&
+            reader.U64(booklet.first_serial) && reader.U32(booklet.size);
+  RETURN_IF_ERROR(FinishDecoding(ok, reader, "booklet"));
+  return booklet;
+}
+
+std::string EncodeVenue(const Venue& venue) {
+  ValueWriter writer = Versioned();
+  writer.U64(venue.id)
+      .String(venue.name)
+      .U8(static_cast<uint8_t>(venue.status))
+      .U32(static_cast<uint32_t>(venue.accepted_programme_ids.size()));
+  for (uint64_t programme_id : venue.accepted_programme_ids) {
+    writer.U64(programme_id);
+  }
+  return writer.Finish();
+}
+
+absl::StatusOr<Venue> DecodeVenue(absl::string_view bytes) {
+  ValueReader reader(bytes);
+  RETURN_IF_ERROR(StartDecoding(reader, "venue"));
+  Venue venue;
+  uint8_t status_byte = 0;
+  uint32_t programme_count = 0;
+  bool ok = reader.U64(venue.id) && reader.String(venue.name) &&
+            reader.U8(status_byte) && reader.U32(programme_count);
+  // Each programme id takes 8 bytes: refuse a count the value cannot hold
+  // before reserving memory for it.
+  if (ok && programme_count > bytes.size() / 8) ok = false;
+  for (uint32_t i = 0; ok && i < programme_count; ++i) {
+    uint64_t programme_id = 0;
+    ok = reader.U64(programme_id);
+    venue.accepted_programme_ids.push_back(programme_id);
+  }
+  RETURN_IF_ERROR(FinishDecoding(ok, reader, "venue"));
+  if (status_byte != static_cast<uint8_t>(VenueStatus::kLabelled) &&
+      status_byte != static_cast<uint8_t>(VenueStatus::kSuspended)) {
+    return Corrupt("venue", absl::StrCat("unknown status ", status_byte));
+  }
+  venue.status = static_cast<VenueStatus>(status_byte);
+  return venue;
+}
+
+std::string EncodePass(const PassRecord& pass) {
+  ValueWriter writer = Versioned();
+  writer.U64(pass.programme_id)
+      .U64(pass.booklet_id)
+      .U8(static_cast<uint8_t>(pass.state));
+  WriteRedemption(writer, pass.redemption);
+  return writer.Finish();
+}
+
+absl::StatusOr<PassRecord> DecodePass(absl::string_view bytes) {
+  ValueReader reader(bytes);
+  RETURN_IF_ERROR(StartDecoding(reader, "pass"));
+  PassRecord pass;
+  uint8_t state = 0;
+  bool ok = reader.U64(pass.programme_id) && reader.U64(pass.booklet_id) &&
+            reader.U8(state) && ReadRedemption(reader, pass.redemption);
+  RETURN_IF_ERROR(FinishDecoding(ok, reader, "pass"));
+  if (state == static_cast<uint8_t>(PassState::kIssued)) {
+    pass.state = PassState::kIssued;
+  } else if (state == static_cast<uint8_t>(PassState::kRedeemed)) {
+    pass.state = PassState::kRedeemed;
+  } else {
+    return Corrupt("pass", absl::StrCat("unknown state ", state));
+  }
+  if (pass.redemption.has_value() != (pass.state == PassState::kRedeemed)) {
+    return Corrupt("pass", "redemption present iff redeemed");
+  }
+  return pass;
+}
+
+std::string EncodeClaimLine(const ClaimLine& line) {
+  return Versioned()
+      .U64(line.serial)
+      .U64(line.programme_id)
+      .I64(line.face_value_cents)
+      .String(line.terminal_id)
+      .Time(line.scanned_at)
+      .Time(line.recorded_at)
+      .Finish();
+}
+
+absl::StatusOr<ClaimLine> DecodeClaimLine(absl::string_view bytes) {
+  ValueReader reader(bytes);
+  RETURN_IF_ERROR(StartDecoding(reader, "claim line"));
+  ClaimLine line;
+  bool ok = reader.U64(line.serial) && reader.U64(line.programme_id) &&
+            reader.I64(line.face_value_cents) &&
+            reader.String(line.terminal_id) && reader.Time(line.scanned_at) &&
+            reader.Time(line.recorded_at);
+  RETURN_IF_ERROR(FinishDecoding(ok, reader, "claim line"));
+  return line;
+}
+
+std::string EncodeJournalEntry(const JournalEntry& entry) {
+  return Versioned()
+      .U8(static_cast<uint8_t>(entry.kind))
+      .U64(entry.serial)
+      .U64(entry.venue_id)
+      .String(entry.terminal_id)
+      .String(entry.request_id)
+      .Time(entry.at)
+      .U64(entry.redemption_seq)
+      .Finish();
+}
+
+absl::StatusOr<JournalEntry> DecodeJournalEntry(absl::string_view bytes) {
+  ValueReader reader(bytes);
+  RETURN_IF_ERROR(StartDecoding(reader, "journal entry"));
+  JournalEntry entry;
+  uint8_t kind = 0;
+  bool ok = reader.U8(kind) && reader.U64(entry.serial) &&
+            reader.U64(entry.venue_id) && reader.String(entry.terminal_id) &&
+            reader.String(entry.request_id) && reader.Time(entry.at) &&
+            reader.U64(entry.redemption_seq);
+  RETURN_IF_ERROR(FinishDecoding(ok, reader, "journal entry"));
+  if (kind != static_cast<uint8_t>(JournalKind::kRedeemed) &&
+      kind != static_cast<uint8_t>(JournalKind::kCancelled)) {
+    return Corrupt("journal entry", absl::StrCat("unknown kind ", kind));
+  }
+  entry.kind = static_cast<JournalKind>(kind);
+  return entry;
+}
+
+std::string EncodeStoredAnswer(const StoredAnswer& answer) {
+  ValueWriter writer = Versioned();
+  writer.U8(static_cast<uint8_t>(answer.operation))
+      .U64(answer.serial)
+      .U64(answer.venue_id)
+      .Time(answer.answered_at)
+      .U8(answer.result)
+      .String(answer.message)
+      .U64(answer.programme_id)
+      .I64(answer.face_value_cents);
+  WriteRedemption(writer, answer.redemption);
+  return writer.Finish();
+}
+
+absl::StatusOr<StoredAnswer> DecodeStoredAnswer(absl::string_view bytes) {
+  ValueReader reader(bytes);
+  RETURN_IF_ERROR(StartDecoding(reader, "stored answer"));
+  StoredAnswer answer;
+  uint8_t operation = 0;
+  bool ok = reader.U8(operation) && reader.U64(answer.serial) &&
+            reader.U64(answer.venue_id) && reader.Time(answer.answered_at) &&
+            reader.U8(answer.result) && reader.String(answer.message) &&
+            reader.U64(answer.programme_id) &&
+            reader.I64(answer.face_value_cents) &&
+            ReadRedemption(reader, answer.redemption);
+  RETURN_IF_ERROR(FinishDecoding(ok, reader, "stored answer"));
+  if (operation != static_cast<uint8_t>(OperationKind::kRedeem) &&
+      operation != static_cast<uint8_t>(OperationKind::kCancel)) {
+    return Corrupt("stored answer",
+                   absl::StrCat("unknown operation ", operation));
+  }
+  answer.operation = static_cast<OperationKind>(operation);
+  return answer;
+}
+
+std::string EncodeMetaNumber(uint64_t value) {
+  return Versioned().U64(value).Finish();
+}
+
+absl::StatusOr<uint64_t> DecodeMetaNumber(absl::string_view bytes) {
+  ValueReader reader(bytes);
+  RETURN_IF_ERROR(StartDecoding(reader, "metadata number"));
+  uint64_t value = 0;
+  bool ok = reader.U64(value);
+  RETURN_IF_ERROR(FinishDecoding(ok, reader, "metadata number"));
+  return value;
+}
+
+}  // namespace passclear::storage

@@ -1,0 +1,55 @@
+// The byte layout of every stored value.
+//
+// Every value starts with a format version byte (kRecordFormatV1 today).
+// Decoding checks the version, every enum value and the exact length: a
+// corrupt or truncated value is a DataLoss error, never a crash or a guess.
+//
+//   std::string bytes = EncodePass(pass);
+//   ASSIGN_OR_RETURN(PassRecord decoded, DecodePass(bytes));
+//
+// Caution: these layouts are on disk. To change one, add a new version byte
+// and keep decoding the old one.
+#ifndef PASSCLEAR_STORAGE_RECORD_CODEC_H_
+#define PASSCLEAR_STORAGE_RECORD_CODEC_H_
+
+#include <cstdint>
+#include <string>
+#include "absl/strings/string_view.h"
+
+#include "absl/status/statusor.h"
+#include "storage/records.h"
+
+namespace passclear::storage {
+
+inline constexpr uint8_t kRecordFormatV1 = 1;
+
+std::string EncodeProgramme(const Programme& programme);
+[[nodiscard]] absl::StatusOr<Programme> DecodeProgramme(absl::string_view bytes);
+
+std::string EncodeBooklet(const Booklet& booklet);
+[[nodiscard]] absl::StatusOr<Booklet> DecodeBooklet(absl::string_view bytes);
+
+std::string EncodeVenue(const Venue& venue);
+[[nodiscard]] absl::StatusOr<Venue> DecodeVenue(absl::string_view bytes);
+
+std::string EncodePass(const PassRecord& pass);
+[[nodiscard]] absl::StatusOr<PassRecord> DecodePass(absl::string_view bytes);
+
+std::string EncodeClaimLine(const ClaimLine& line);
+[[nodiscard]] absl::StatusOr<ClaimLine> DecodeClaimLine(absl::string_view bytes);
+
+std::string EncodeJournalEntry(const JournalEntry& entry);
+[[nodiscard]] absl::StatusOr<JournalEntry> DecodeJournalEntry(
+    absl::string_view bytes);
+
+std::string EncodeStoredAnswer(const StoredAnswer& answer);
+[[nodiscard]] absl::StatusOr<StoredAnswer> DecodeStoredAnswer(
+    absl::string_view bytes);
+
+// Metadata counters and settings in the default family.
+std::string EncodeMetaNumber(uint64_t value);
+[[nodiscard]] absl::StatusOr<uint64_t> DecodeMetaNumber(absl::string_view bytes);
+
+}  // namespace passclear::storage
+
+#endif  // PASSCLEAR_STORAGE_RECORD_CODEC_H_

@@ -1,0 +1,133 @@
+// The records a passclear store keeps, as plain structs.
+//
+// Their byte layout lives in record_codec.h. Enums that are persisted carry
+// explicit values: never renumber them.
+#ifndef PASSCLEAR_STORAGE_RECORDS_H_
+#define PASSCLEAR_STORAGE_RECORDS_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/time/time.h"
+
+namespace passclear::storage {
+
+// A sponsor's envelope of passes with one face value and one validity.
+struct Programme {
+  uint64_t id = 0;
+  std::string sponsor;
+  std::string name;
+  int64_t face_value_cents = 0;
+  absl::Time valid_from;
+  absl::Time valid_until;  // included
+  absl::Duration grace_period;  // passes scanned in time accepted this long
+                                // after valid_until
+
+  absl::Time accepted_until() const { return valid_until + grace_period; }
+  bool operator==(const Programme&) const = default;
+};
+
+struct Booklet {
+  uint64_t id = 0;
+  uint64_t programme_id = 0;
+  uint64_t first_serial = 0;
+  uint32_t size = 0;
+  bool operator==(const Booklet&) const = default;
+};
+
+// Persisted: never renumber.
+enum class VenueStatus : uint8_t {
+  kLabelled = 1,
+  kSuspended = 2,
+};
+
+struct Venue {
+  uint64_t id = 0;
+  std::string name;
+  VenueStatus status = VenueStatus::kLabelled;
+  std::vector<uint64_t> accepted_programme_ids;
+  bool operator==(const Venue&) const = default;
+};
+
+// Persisted: never renumber. 2 is kept for ALLOCATED (issue of booklets to
+// distributors); the values match passclear.v1.PassState.
+enum class PassState : uint8_t {
+  kIssued = 1,
+  kRedeemed = 3,
+};
+
+// Where and when a pass was redeemed.
+struct RedemptionInfo {
+  uint64_t seq = 0;  // journal sequence number; also the claim line's key
+  uint64_t venue_id = 0;
+  std::string terminal_id;
+  absl::Time scanned_at;   // the terminal's clock
+  absl::Time recorded_at;  // the server's clock when durably recorded
+  bool operator==(const RedemptionInfo&) const = default;
+};
+
+struct PassRecord {
+  uint64_t programme_id = 0;
+  uint64_t booklet_id = 0;
+  PassState state = PassState::kIssued;
+  std::optional<RedemptionInfo> redemption;  // set iff state is kRedeemed
+  bool operator==(const PassRecord&) const = default;
+};
+
+// One line a venue will be paid for. Deleted again if the redemption is
+// cancelled while its batch is open.
+struct ClaimLine {
+  uint64_t serial = 0;
+  uint64_t programme_id = 0;
+  int64_t face_value_cents = 0;
+  std::string terminal_id;
+  absl::Time scanned_at;
+  absl::Time recorded_at;
+  bool operator==(const ClaimLine&) const = default;
+};
+
+// Persisted: never renumber.
+enum class JournalKind : uint8_t {
+  kRedeemed = 1,
+  kCancelled = 2,
+};
+
+// The append-only history of redemptions and cancellations, for audit.
+struct JournalEntry {
+  JournalKind kind = JournalKind::kRedeemed;
+  uint64_t serial = 0;
+  uint64_t venue_id = 0;
+  std::string terminal_id;
+  std::string request_id;
+  absl::Time at;
+  uint64_t redemption_seq = 0;  // for a cancellation: the one it undoes
+  bool operator==(const JournalEntry&) const = default;
+};
+
+// Persisted: never renumber.
+enum class OperationKind : uint8_t {
+  kRedeem = 1,
+  kCancel = 2,
+};
+
+// The answer given to a (terminal, request id), kept so that a retry gets the
+// same answer. `result` holds a RedeemResult or a CancelResult value
+// depending on `operation`.
+struct StoredAnswer {
+  OperationKind operation = OperationKind::kRedeem;
+  uint64_t serial = 0;
+  uint64_t venue_id = 0;
+  absl::Time answered_at;
+  uint8_t result = 0;
+  std::string message;
+  uint64_t programme_id = 0;
+  int64_t face_value_cents = 0;
+  std::optional<RedemptionInfo> redemption;
+  bool operator==(const StoredAnswer&) const = default;
+};
+
+}  // namespace passclear::storage
+
+#endif  // PASSCLEAR_STORAGE_RECORDS_H_

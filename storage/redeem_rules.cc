@@ -1,0 +1,76 @@
+#include "storage/redeem_rules.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+
+namespace passclear::storage {
+
+std::string FormatSerial(uint64_t serial) {
+  return absl::StrFormat("%012d", serial);
+}
+
+std::string FormatUtc(absl::Time time) {
+  return absl::FormatTime("%Y-%m-%d %H:%M:%S UTC", time, absl::UTCTimeZone());
+}
+
+Verdict JudgeRedemption(const RedemptionAttempt& attempt) {
+  const std::string serial = FormatSerial(attempt.serial);
+  if (attempt.judge_venue) {
+    if (attempt.venue == nullptr) {
+      return {RedeemResult::kVenueNotAccepting,
+              absl::StrCat("venue ", attempt.venue_id, " is not registered")};
+    }
+    if (attempt.venue->status != VenueStatus::kLabelled) {
+      return {RedeemResult::kVenueNotAccepting,
+              absl::StrCat("venue ", attempt.venue_id,
+                           " is suspended and cannot redeem passes")};
+    }
+  }
+  if (attempt.pass == nullptr || attempt.programme == nullptr) {
+    return {RedeemResult::kUnknownSerial,
+            absl::StrCat("no pass with serial ", serial, " was issued")};
+  }
+  if (attempt.pass->state == PassState::kRedeemed) {
+    const RedemptionInfo& first = *attempt.pass->redemption;
+    return {RedeemResult::kAlreadyRedeemed,
+            absl::StrCat("pass ", serial, " was already redeemed at venue ",
+                         first.venue_id, " by terminal ", first.terminal_id,
+                         " on ", FormatUtc(first.recorded_at))};
+  }
+  const Programme& programme = *attempt.programme;
+  if (attempt.judge_venue) {
+    const auto& accepted = attempt.venue->accepted_programme_ids;
+    if (std::find(accepted.begin(), accepted.end(), programme.id) ==
+        accepted.end()) {
+      return {RedeemResult::kVenueNotAllowed,
+              absl::StrCat("venue ", attempt.venue_id,
+                           " does not accept passes of programme ",
+                           programme.id, " (", programme.name, ")")};
+    }
+  }
+  if (attempt.scanned_at < programme.valid_from) {
+    return {RedeemResult::kNotYetValid,
+            absl::StrCat("pass ", serial, " is valid from ",
+                         FormatUtc(programme.valid_from))};
+  }
+  if (attempt.scanned_at > programme.valid_until) {
+    return {RedeemResult::kExpired,
+            absl::StrCat("pass ", serial, " expired on ",
+                         FormatUtc(programme.valid_until))};
+  }
+  if (attempt.now > programme.accepted_until()) {
+    return {RedeemResult::kExpired,
+            absl::StrCat("pass ", serial, " was valid until ",
+                         FormatUtc(programme.valid_until),
+                         " and accepted until ",
+                         FormatUtc(programme.accepted_until()))};
+  }
+  return {RedeemResult::kRedeemed,
+          absl::StrCat("pass ", serial, " redeemed for ",
+                       absl::StrFormat("%.2f", programme.face_value_cents / 100.0),
+                       " EUR")};
+}
+
+}  // namespace passclear::storage

@@ -1,0 +1,93 @@
+// The redemption domain: what a terminal asks and what the store answers.
+//
+//   RedeemCommand command{.serial = 42, .venue_id = 7, .terminal_id = "T-1",
+//                         .request_id = "9f1c..."};
+//   store.Redeem(command, [](absl::StatusOr<RedeemOutcome> outcome) {...});
+//
+// An outcome is a decision (redeemed, or refused with a reason). An error
+// status means nothing was decided and nothing was written.
+#ifndef PASSCLEAR_STORAGE_REDEMPTION_H_
+#define PASSCLEAR_STORAGE_REDEMPTION_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "absl/time/time.h"
+#include "storage/records.h"
+
+namespace passclear::storage {
+
+// Persisted in stored answers: never renumber. The values match
+// passclear.v1.RedeemResult. Its MALFORMED_CODE (4) and REQUEST_ID_CONFLICT
+// (9) are decided before a request reaches the store, so they are not here.
+enum class RedeemResult : uint8_t {
+  kRedeemed = 1,
+  kAlreadyRedeemed = 2,
+  kUnknownSerial = 3,
+  kNotYetValid = 5,
+  kExpired = 6,
+  kVenueNotAccepting = 7,
+  kVenueNotAllowed = 8,
+};
+
+// Persisted in stored answers: never renumber. The values match
+// passclear.v1.CancelResult.
+enum class CancelResult : uint8_t {
+  kCancelled = 1,
+  kUnknownSerial = 2,
+  kNotRedeemed = 3,
+  kNotSameTerminal = 4,
+  kWindowElapsed = 5,
+};
+
+struct RedeemCommand {
+  uint64_t serial = 0;
+  uint64_t venue_id = 0;
+  std::string terminal_id;
+  std::string request_id;
+  // The terminal's scan time; the server's time when absent.
+  std::optional<absl::Time> scanned_at;
+};
+
+struct RedeemOutcome {
+  RedeemResult result = RedeemResult::kRedeemed;
+  std::string message;
+  uint64_t serial = 0;
+  uint64_t programme_id = 0;  // 0 when the serial is unknown
+  int64_t face_value_cents = 0;
+  // This redemption (kRedeemed) or the first one (kAlreadyRedeemed).
+  std::optional<RedemptionInfo> redemption;
+  // True when this is the stored answer to an earlier identical request.
+  bool replayed = false;
+};
+
+struct CancelCommand {
+  uint64_t serial = 0;
+  uint64_t venue_id = 0;
+  std::string terminal_id;
+  std::string request_id;
+};
+
+struct CancelOutcome {
+  CancelResult result = CancelResult::kCancelled;
+  std::string message;
+  uint64_t serial = 0;
+  std::optional<RedemptionInfo> redemption;
+  bool replayed = false;
+};
+
+// A pass as CheckPass shows it.
+struct PassStatus {
+  uint64_t serial = 0;
+  bool known = false;
+  PassRecord pass;
+  Programme programme;
+  // What a redemption now would answer.
+  RedeemResult redeemable_result = RedeemResult::kUnknownSerial;
+  std::string message;
+};
+
+}  // namespace passclear::storage
+
+#endif  // PASSCLEAR_STORAGE_REDEMPTION_H_

@@ -1,0 +1,82 @@
+#include "storage/writer_lane.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+
+namespace passclear::storage {
+
+WriterLane::WriterLane(std::string name, const Database& database,
+                       WriterLaneOptions options)
+    : name_(std::move(name)),
+      database_(database),
+      options_(std::move(options)),
+      thread_([this] { Run(); }) {}
+
+WriterLane::~WriterLane() { Stop(); }
+
+void WriterLane::Submit(std::unique_ptr<LaneOperation> operation) {
+  {
+    absl::MutexLock lock(&mu_);
+    if (!stopping_ && queue_.size() < options_.max_queue_depth) {
+      queue_.push_back(std::move(operation));
+      return;
+    }
+  }
+  operation->Complete(absl::UnavailableError(absl::StrCat(
+      "writer ", name_, " is overloaded or shutting down; nothing was "
+      "written, retry with the same request_id")));
+}
+
+void WriterLane::Stop() {
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+  }
+  if (thread_.joinable()) thread_.join();
+}
+
+size_t WriterLane::queue_depth() const {
+  absl::MutexLock lock(&mu_);
+  return queue_.size();
+}
+
+bool WriterLane::HasWorkOrStopping() const {
+  return stopping_ || !queue_.empty();
+}
+
+void WriterLane::Run() {
+  std::deque<std::unique_ptr<LaneOperation>> group;
+  while (true) {
+    {
+      absl::MutexLock lock(&mu_);
+      mu_.Await(absl::Condition(this, &WriterLane::HasWorkOrStopping));
+      if (queue_.empty()) return;  // stopping, and everything is done
+      if (queue_.size() <= options_.max_group_size) {
+        group.swap(queue_);
+      } else {
+        auto end = queue_.begin() +
+                   static_cast<std::ptrdiff_t>(options_.max_group_size);
+        std::move(queue_.begin(), end, std::back_inserter(group));
+        queue_.erase(queue_.begin(), end);
+      }
+    }
+    CommitGroup(group);
+    group.clear();
+  }
+}
+
+void WriterLane::CommitGroup(
+    std::deque<std::unique_ptr<LaneOperation>>& group) {
+  StagedWrites staged(database_, options_.clock());
+  for (auto& operation : group) operation->Stage(staged);
+  absl::Status status = absl::OkStatus();
+  if (staged.write_count() > 0) {
+    rocksdb::WriteOptions write_options;
+    write_options.sync = options_.sync;
+    status = staged.Commit(write_options);
+  }
+  for (auto& operation : group) operation->Complete(status);
+}
+
+}  // namespace passclear::storage

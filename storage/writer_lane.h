@@ -1,0 +1,89 @@
+// A writer lane: one thread that owns the writes of a subset of pass shards
+// and commits them in groups.
+//
+// Every operation on a pass goes to the lane of its shard, so operations on
+// one pass are decided one after the other, never concurrently: that is what
+// makes "redeemed exactly once" hold without locks. The lane drains its queue
+// in groups: it decides each operation of the group (seeing the earlier
+// ones), writes the whole group as one WriteBatch with one WAL sync, and only
+// then completes the operations. Durability costs one sync per group, not one
+// per redemption.
+//
+//   WriterLane lane("lane-0", database, {.sync = true});
+//   lane.Submit(std::make_unique<RedeemOperation>(...));
+#ifndef PASSCLEAR_STORAGE_WRITER_LANE_H_
+#define PASSCLEAR_STORAGE_WRITER_LANE_H_
+
+#include <cstddef>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "storage/database.h"
+#include "storage/staged_writes.h"
+
+namespace passclear::storage {
+
+// One unit of work for a lane.
+class LaneOperation {
+ public:
+  virtual ~LaneOperation() = default;
+  // Decides the operation against the store as `staged` shows it and stages
+  // its writes. Does every read before the first write.
+  virtual void Stage(StagedWrites& staged) = 0;
+  // Called once the group holding the operation is durable, or failed (then
+  // none of the group was written).
+  virtual void Complete(const absl::Status& write_status) = 0;
+};
+
+struct WriterLaneOptions {
+  // Sync the WAL before completing a group. False only for experiments.
+  bool sync = true;
+  size_t max_group_size = 512;
+  // Beyond this many queued operations, Submit refuses with UNAVAILABLE so
+  // that an overload shows as fast errors, not unbounded latency.
+  size_t max_queue_depth = 50000;
+  std::function<absl::Time()> clock = [] { return absl::Now(); };
+};
+
+class WriterLane {
+ public:
+  WriterLane(std::string name, const Database& database,
+             WriterLaneOptions options);
+  // Stops the lane after completing every queued operation.
+  ~WriterLane();
+  WriterLane(const WriterLane&) = delete;
+  WriterLane& operator=(const WriterLane&) = delete;
+
+  // Queues `operation`. When the lane is full or stopped, completes it at
+  // once with UNAVAILABLE instead.
+  void Submit(std::unique_ptr<LaneOperation> operation);
+
+  // Completes every queued operation, then ends the thread. Idempotent.
+  void Stop();
+
+  size_t queue_depth() const;
+
+ private:
+  void Run();
+  bool HasWorkOrStopping() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void CommitGroup(std::deque<std::unique_ptr<LaneOperation>>& group);
+
+  const std::string name_;
+  const Database& database_;
+  const WriterLaneOptions options_;
+  mutable absl::Mutex mu_;
+  std::deque<std::unique_ptr<LaneOperation>> queue_ ABSL_GUARDED_BY(mu_);
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::thread thread_;
+};
+
+}  // namespace passclear::storage
+
+#endif  // PASSCLEAR_STORAGE_WRITER_LANE_H_
