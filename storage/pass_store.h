@@ -93,6 +93,10 @@ class PassStore {
   [[nodiscard]] absl::StatusOr<Venue> RegisterVenue(
       const std::string& name, const std::vector<uint64_t>& programme_ids);
 
+  std::shared_ptr<const Programme> FindProgramme(uint64_t id) const {
+    return catalog_.FindProgramme(id);
+  }
+
   // A venue's open claim lines, in redemption order.
   [[nodiscard]] absl::StatusOr<std::vector<ClaimLineEntry>> ListClaimLines(
       uint64_t venue_id) const;

@@ -1,0 +1,69 @@
+#include "server/admin_service.h"
+
+#include <vector>
+
+#include "server/grpc_status.h"
+#include "server/pass_code.h"
+#include "server/proto_convert.h"
+#include "server/request_validation.h"
+
+namespace passclear {
+
+grpc::Status AdminService::CreateProgramme(
+    grpc::ServerContext*, const v1::CreateProgrammeRequest* request,
+    v1::Programme* response) {
+  storage::ProgrammeSpec spec{.sponsor = request->sponsor(),
+                              .name = request->name(),
+                              .face_value_cents = request->face_value_cents()};
+  if (request->has_valid_from()) {
+    absl::StatusOr<absl::Time> time =
+        ParseTimestamp("valid_from", request->valid_from());
+    if (!time.ok()) return ToGrpcStatus(time.status());
+    spec.valid_from = *time;
+  }
+  if (request->has_valid_until()) {
+    absl::StatusOr<absl::Time> time =
+        ParseTimestamp("valid_until", request->valid_until());
+    if (!time.ok()) return ToGrpcStatus(time.status());
+    spec.valid_until = *time;
+  }
+  if (request->has_grace_period_seconds()) {
+    spec.grace_period = absl::Seconds(request->grace_period_seconds());
+  }
+  absl::StatusOr<storage::Programme> programme = store_.CreateProgramme(spec);
+  if (!programme.ok()) return ToGrpcStatus(programme.status());
+  FillProgramme(*programme, response);
+  return grpc::Status::OK;
+}
+
+grpc::Status AdminService::IssueBooklets(
+    grpc::ServerContext*, const v1::IssueBookletsRequest* request,
+    v1::IssueBookletsResponse* response) {
+  absl::StatusOr<std::vector<storage::Booklet>> booklets =
+      store_.IssueBooklets(request->programme_id(), request->booklet_count(),
+                           request->booklet_size());
+  if (!booklets.ok()) return ToGrpcStatus(booklets.status());
+  for (const storage::Booklet& booklet : *booklets) {
+    v1::Booklet* message = response->add_booklets();
+    message->set_booklet_id(booklet.id);
+    message->set_first_serial(booklet.first_serial);
+    message->set_size(booklet.size);
+    for (uint32_t i = 0; i < booklet.size; ++i) {
+      message->add_codes(FormatPassCode(booklet.first_serial + i));
+    }
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status AdminService::RegisterVenue(
+    grpc::ServerContext*, const v1::RegisterVenueRequest* request,
+    v1::Venue* response) {
+  absl::StatusOr<storage::Venue> venue = store_.RegisterVenue(
+      request->name(), {request->accepted_programme_ids().begin(),
+                        request->accepted_programme_ids().end()});
+  if (!venue.ok()) return ToGrpcStatus(venue.status());
+  FillVenue(*venue, response);
+  return grpc::Status::OK;
+}
+
+}  // namespace passclear

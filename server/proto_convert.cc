@@ -1,0 +1,101 @@
+#include "server/proto_convert.h"
+
+namespace passclear {
+namespace {
+
+void FillRedemption(const storage::RedemptionInfo& redemption,
+                    v1::Redemption* message) {
+  message->set_venue_id(redemption.venue_id);
+  message->set_terminal_id(redemption.terminal_id);
+  SetTimestamp(redemption.scanned_at, message->mutable_scanned_at());
+  SetTimestamp(redemption.recorded_at, message->mutable_recorded_at());
+}
+
+v1::PassState ToProto(storage::PassState state) {
+  switch (state) {
+    case storage::PassState::kIssued:
+      return v1::PASS_STATE_ISSUED;
+    case storage::PassState::kRedeemed:
+      return v1::PASS_STATE_REDEEMED;
+  }
+  return v1::PASS_STATE_UNSPECIFIED;
+}
+
+}  // namespace
+
+void SetTimestamp(absl::Time time, google::protobuf::Timestamp* timestamp) {
+  const int64_t seconds = absl::ToUnixSeconds(time);  // rounds down
+  timestamp->set_seconds(seconds);
+  timestamp->set_nanos(static_cast<int32_t>(
+      (time - absl::FromUnixSeconds(seconds)) / absl::Nanoseconds(1)));
+}
+
+void FillRedeemResponse(const storage::RedeemOutcome& outcome,
+                        v1::RedeemResponse* response) {
+  // storage::RedeemResult values are the contract's RedeemResult values.
+  response->set_result(static_cast<v1::RedeemResult>(outcome.result));
+  response->set_message(outcome.message);
+  response->set_serial(outcome.serial);
+  response->set_programme_id(outcome.programme_id);
+  response->set_face_value_cents(outcome.face_value_cents);
+  if (outcome.redemption) {
+    FillRedemption(*outcome.redemption, response->mutable_redemption());
+  }
+  response->set_replayed(outcome.replayed);
+}
+
+void FillCancelResponse(const storage::CancelOutcome& outcome,
+                        v1::CancelRedemptionResponse* response) {
+  // storage::CancelResult values are the contract's CancelResult values.
+  response->set_result(static_cast<v1::CancelResult>(outcome.result));
+  response->set_message(outcome.message);
+  response->set_serial(outcome.serial);
+  if (outcome.redemption) {
+    FillRedemption(*outcome.redemption, response->mutable_redemption());
+  }
+  response->set_replayed(outcome.replayed);
+}
+
+void FillCheckResponse(const storage::PassStatus& status,
+                       v1::CheckPassResponse* response) {
+  response->set_serial(status.serial);
+  response->set_known(status.known);
+  response->set_redeemable_result(
+      static_cast<v1::RedeemResult>(status.redeemable_result));
+  response->set_message(status.message);
+  if (!status.known) return;
+  const storage::Programme& programme = status.programme;
+  response->set_state(ToProto(status.pass.state));
+  response->set_programme_id(programme.id);
+  response->set_booklet_id(status.pass.booklet_id);
+  response->set_face_value_cents(programme.face_value_cents);
+  SetTimestamp(programme.valid_from, response->mutable_valid_from());
+  SetTimestamp(programme.valid_until, response->mutable_valid_until());
+  SetTimestamp(programme.accepted_until(), response->mutable_accepted_until());
+  if (status.pass.redemption) {
+    FillRedemption(*status.pass.redemption, response->mutable_redemption());
+  }
+}
+
+void FillProgramme(const storage::Programme& programme,
+                   v1::Programme* message) {
+  message->set_programme_id(programme.id);
+  message->set_sponsor(programme.sponsor);
+  message->set_name(programme.name);
+  message->set_face_value_cents(programme.face_value_cents);
+  SetTimestamp(programme.valid_from, message->mutable_valid_from());
+  SetTimestamp(programme.valid_until, message->mutable_valid_until());
+  message->set_grace_period_seconds(
+      absl::ToInt64Seconds(programme.grace_period));
+}
+
+void FillVenue(const storage::Venue& venue, v1::Venue* message) {
+  message->set_venue_id(venue.id);
+  message->set_name(venue.name);
+  for (uint64_t id : venue.accepted_programme_ids) {
+    message->add_accepted_programme_ids(id);
+  }
+  message->set_labelled(venue.status == storage::VenueStatus::kLabelled);
+}
+
+}  // namespace passclear

@@ -1,0 +1,217 @@
+#include "server/redemption_service.h"
+
+#include <atomic>
+#include <memory>
+#include <string>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "server/grpc_status.h"
+#include "server/pass_code.h"
+#include "server/proto_convert.h"
+#include "server/request_validation.h"
+#include "storage/status_macros.h"
+
+namespace passclear {
+namespace {
+
+absl::StatusOr<storage::RedeemCommand> ToRedeemCommand(
+    const v1::RedeemRequest& request, absl::Time now) {
+  RETURN_IF_ERROR(CheckVenueId("venue_id", request.venue_id()));
+  RETURN_IF_ERROR(CheckIdentifier("terminal_id", request.terminal_id()));
+  RETURN_IF_ERROR(CheckIdentifier("request_id", request.request_id()));
+  ASSIGN_OR_RETURN(std::optional<absl::Time> scanned_at,
+                   ParseScanTime("scanned_at", request.has_scanned_at(),
+                                 request.scanned_at(), now));
+  ASSIGN_OR_RETURN(uint64_t serial, ParsePassCode(request.code()));
+  return storage::RedeemCommand{.serial = serial,
+                                .venue_id = request.venue_id(),
+                                .terminal_id = request.terminal_id(),
+                                .request_id = request.request_id(),
+                                .scanned_at = scanned_at};
+}
+
+// Checks the batch as a whole: ids, size, every item's request id and scan
+// time. Codes are judged item by item later (a misread code refuses its item,
+// not the upload).
+absl::Status CheckBatch(const v1::RedeemBatchRequest& request,
+                        size_t max_items, absl::Time now) {
+  RETURN_IF_ERROR(CheckVenueId("venue_id", request.venue_id()));
+  RETURN_IF_ERROR(CheckIdentifier("terminal_id", request.terminal_id()));
+  if (request.items().empty()) {
+    return absl::InvalidArgumentError("items: at least one item required");
+  }
+  if (static_cast<size_t>(request.items_size()) > max_items) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("items: at most ", max_items, " per batch, got ",
+                     request.items_size(), "; split the upload"));
+  }
+  absl::flat_hash_map<std::string, int> first_use;
+  for (int i = 0; i < request.items_size(); ++i) {
+    const v1::RedeemBatchItem& item = request.items(i);
+    const std::string field = absl::StrCat("items[", i, "]");
+    RETURN_IF_ERROR(
+        CheckIdentifier(absl::StrCat(field, ".request_id"), item.request_id()));
+    auto [it, inserted] = first_use.emplace(item.request_id(), i);
+    if (!inserted) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(field, ".request_id: duplicates items[", it->second,
+                       "].request_id; every scan needs its own request_id"));
+    }
+    RETURN_IF_ERROR(ParseScanTime(absl::StrCat(field, ".scanned_at"),
+                                  item.has_scanned_at(), item.scanned_at(), now)
+                        .status());
+  }
+  return absl::OkStatus();
+}
+
+// Gathers the answers of a batch's items, which complete on several writer
+// lanes, and finishes the call with the last one.
+class BatchCompletion {
+ public:
+  BatchCompletion(grpc::ServerUnaryReactor* reactor, size_t items)
+      : reactor_(reactor), remaining_(items) {}
+
+  // A store error (not a refusal) fails the whole call: the client retries
+  // the batch with the same request ids and gets the decided items replayed.
+  void Fail(const absl::Status& status) {
+    absl::MutexLock lock(&mu_);
+    if (first_error_.ok()) first_error_ = status;
+  }
+
+  void ItemDone() {
+    if (remaining_.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
+    absl::MutexLock lock(&mu_);
+    reactor_->Finish(ToGrpcStatus(first_error_));
+  }
+
+ private:
+  grpc::ServerUnaryReactor* const reactor_;
+  std::atomic<size_t> remaining_;
+  absl::Mutex mu_;
+  absl::Status first_error_ ABSL_GUARDED_BY(mu_);
+};
+
+void FillRefusal(v1::RedeemResult result, uint64_t serial,
+                 absl::string_view message, v1::RedeemResponse* response) {
+  response->set_result(result);
+  response->set_serial(serial);
+  response->set_message(std::string(message));
+}
+
+}  // namespace
+
+grpc::ServerUnaryReactor* RedemptionService::Redeem(
+    grpc::CallbackServerContext* context, const v1::RedeemRequest* request,
+    v1::RedeemResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  absl::StatusOr<storage::RedeemCommand> command =
+      ToRedeemCommand(*request, store_.Now());
+  if (!command.ok()) {
+    reactor->Finish(ToGrpcStatus(command.status()));
+    return reactor;
+  }
+  store_.Redeem(*std::move(command),
+                [reactor, response](
+                    absl::StatusOr<storage::RedeemOutcome> outcome) {
+                  if (outcome.ok()) FillRedeemResponse(*outcome, response);
+                  reactor->Finish(ToGrpcStatus(outcome.status()));
+                });
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* RedemptionService::RedeemBatch(
+    grpc::CallbackServerContext* context,
+    const v1::RedeemBatchRequest* request, v1::RedeemBatchResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  const absl::Time now = store_.Now();
+  if (absl::Status status = CheckBatch(*request, max_batch_items_, now);
+      !status.ok()) {
+    reactor->Finish(ToGrpcStatus(status));
+    return reactor;
+  }
+  // Every result exists before any item is submitted: lanes fill them
+  // concurrently, each its own, and the container never grows meanwhile.
+  for (int i = 0; i < request->items_size(); ++i) response->add_results();
+  auto completion =
+      std::make_shared<BatchCompletion>(reactor, request->items_size());
+  for (int i = 0; i < request->items_size(); ++i) {
+    const v1::RedeemBatchItem& item = request->items(i);
+    v1::RedeemResponse* result = response->mutable_results(i);
+    absl::StatusOr<uint64_t> serial = ParsePassCode(item.code());
+    if (!serial.ok()) {
+      FillRefusal(v1::REDEEM_RESULT_MALFORMED_CODE, 0,
+                  serial.status().message(), result);
+      completion->ItemDone();
+      continue;
+    }
+    storage::RedeemCommand command{
+        .serial = *serial,
+        .venue_id = request->venue_id(),
+        .terminal_id = request->terminal_id(),
+        .request_id = item.request_id(),
+        .scanned_at = *ParseScanTime("", item.has_scanned_at(),
+                                     item.scanned_at(), now)};
+    store_.Redeem(
+        std::move(command),
+        [completion, result, serial = *serial](
+            absl::StatusOr<storage::RedeemOutcome> outcome) {
+          if (outcome.ok()) {
+            FillRedeemResponse(*outcome, result);
+          } else if (absl::IsAlreadyExists(outcome.status())) {
+            FillRefusal(v1::REDEEM_RESULT_REQUEST_ID_CONFLICT, serial,
+                        outcome.status().message(), result);
+          } else {
+            completion->Fail(outcome.status());
+          }
+          completion->ItemDone();
+        });
+  }
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* RedemptionService::CheckPass(
+    grpc::CallbackServerContext* context, const v1::CheckPassRequest* request,
+    v1::CheckPassResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  absl::StatusOr<uint64_t> serial = ParsePassCode(request->code());
+  if (!serial.ok()) {
+    reactor->Finish(ToGrpcStatus(serial.status()));
+    return reactor;
+  }
+  std::optional<uint64_t> venue_id;
+  if (request->venue_id() != 0) venue_id = request->venue_id();
+  absl::StatusOr<storage::PassStatus> status = store_.Check(*serial, venue_id);
+  if (status.ok()) FillCheckResponse(*status, response);
+  reactor->Finish(ToGrpcStatus(status.status()));
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* RedemptionService::CancelRedemption(
+    grpc::CallbackServerContext* context,
+    const v1::CancelRedemptionRequest* request,
+    v1::CancelRedemptionResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  absl::Status valid = CheckVenueId("venue_id", request->venue_id());
+  if (valid.ok()) valid = CheckIdentifier("terminal_id", request->terminal_id());
+  if (valid.ok()) valid = CheckIdentifier("request_id", request->request_id());
+  absl::StatusOr<uint64_t> serial = ParsePassCode(request->code());
+  if (valid.ok()) valid = serial.status();
+  if (!valid.ok()) {
+    reactor->Finish(ToGrpcStatus(valid));
+    return reactor;
+  }
+  store_.Cancel({.serial = *serial,
+                 .venue_id = request->venue_id(),
+                 .terminal_id = request->terminal_id(),
+                 .request_id = request->request_id()},
+                [reactor, response](
+                    absl::StatusOr<storage::CancelOutcome> outcome) {
+                  if (outcome.ok()) FillCancelResponse(*outcome, response);
+                  reactor->Finish(ToGrpcStatus(outcome.status()));
+                });
+  return reactor;
+}
+
+}  // namespace passclear

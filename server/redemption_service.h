@@ -1,0 +1,43 @@
+// The gRPC handlers of passclear.v1.RedemptionService: validate the request,
+// hand it to the PassStore, answer when the store's decision is durable.
+//
+// Handlers never block: Redeem and CancelRedemption return their reactor at
+// once and the writer lane finishes it. CheckPass reads one key inline.
+#ifndef PASSCLEAR_SERVER_REDEMPTION_SERVICE_H_
+#define PASSCLEAR_SERVER_REDEMPTION_SERVICE_H_
+
+#include <cstddef>
+
+#include "passclear/v1/redemption.grpc.pb.h"
+#include "storage/pass_store.h"
+
+namespace passclear {
+
+class RedemptionService final : public v1::RedemptionService::CallbackService {
+ public:
+  RedemptionService(storage::PassStore& store, size_t max_batch_items)
+      : store_(store), max_batch_items_(max_batch_items) {}
+
+  grpc::ServerUnaryReactor* Redeem(grpc::CallbackServerContext* context,
+                                   const v1::RedeemRequest* request,
+                                   v1::RedeemResponse* response) override;
+  grpc::ServerUnaryReactor* RedeemBatch(
+      grpc::CallbackServerContext* context,
+      const v1::RedeemBatchRequest* request,
+      v1::RedeemBatchResponse* response) override;
+  grpc::ServerUnaryReactor* CheckPass(grpc::CallbackServerContext* context,
+                                      const v1::CheckPassRequest* request,
+                                      v1::CheckPassResponse* response) override;
+  grpc::ServerUnaryReactor* CancelRedemption(
+      grpc::CallbackServerContext* context,
+      const v1::CancelRedemptionRequest* request,
+      v1::CancelRedemptionResponse* response) override;
+
+ private:
+  storage::PassStore& store_;
+  const size_t max_batch_items_;
+};
+
+}  // namespace passclear
+
+#endif  // PASSCLEAR_SERVER_REDEMPTION_SERVICE_H_

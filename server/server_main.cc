@@ -1,0 +1,190 @@
+// passclear-server: the redemption clearing service.
+//
+//   passclear-server --data_dir=/var/lib/passclear --listen=0.0.0.0:50051
+//
+// Logs its configuration at start, answers gRPC (with the health service and
+// reflection), and on SIGTERM or SIGINT stops taking calls, lets in-flight
+// ones finish within --shutdown_timeout, makes every queued write durable
+// and closes the store cleanly.
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <string>
+
+#include <unistd.h>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "grpcpp/ext/proto_server_reflection_plugin.h"
+#include "grpcpp/health_check_service_interface.h"
+#include "grpcpp/security/server_credentials.h"
+#include "grpcpp/server.h"
+#include "grpcpp/server_builder.h"
+#include "server/admin_service.h"
+#include "server/demo_data.h"
+#include "server/log.h"
+#include "server/redemption_service.h"
+#include "storage/pass_store.h"
+
+ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
+          "gRPC listen address, host:port; port 0 picks a free port (see "
+          "--port_file)");
+ABSL_FLAG(std::string, data_dir, "passclear-data",
+          "directory of the RocksDB store; created if missing");
+ABSL_FLAG(uint32_t, shards, 16,
+          "pass shards (column families) of a new store; an existing store "
+          "must be opened with the count it was created with");
+ABSL_FLAG(uint32_t, writer_lanes, 4,
+          "threads committing redemptions, each owning shard % lanes");
+ABSL_FLAG(absl::Duration, cancel_window, absl::Minutes(15),
+          "how long after a redemption its terminal may cancel it");
+ABSL_FLAG(std::string, durability, "sync",
+          "'sync': answer only after the write-ahead log is on disk. "
+          "'async': EXPERIMENTS ONLY, a crash or power cut loses redemptions "
+          "that were already confirmed to terminals");
+ABSL_FLAG(uint32_t, max_batch_items, 1000, "most items in one RedeemBatch");
+ABSL_FLAG(bool, demo_data, true,
+          "load a demo programme, 123 booklets and a venue into a new store");
+ABSL_FLAG(std::string, port_file, "",
+          "if set, write the bound port there once serving (for tests and "
+          "scripts using --listen with port 0)");
+ABSL_FLAG(absl::Duration, shutdown_timeout, absl::Seconds(10),
+          "how long in-flight calls may take to finish on SIGTERM");
+
+namespace passclear {
+
+// The signal handler only writes the signal number to a pipe that the main
+// thread reads: a handler, unlike sigwait, works whatever thread the kernel
+// picks, including threads that libraries start before main().
+int termination_pipe[2] = {-1, -1};
+
+void OnTerminationSignal(int signal) {
+  const char byte = static_cast<char>(signal);
+  (void)!write(termination_pipe[1], &byte, 1);
+}
+
+bool InstallTerminationHandler() {
+  if (pipe(termination_pipe) != 0) return false;
+  struct sigaction action = {};
+  action.sa_handler = OnTerminationSignal;
+  sigemptyset(&action.sa_mask);
+  return sigaction(SIGINT, &action, nullptr) == 0 &&
+         sigaction(SIGTERM, &action, nullptr) == 0;
+}
+
+int WaitForTerminationSignal() {
+  char byte = 0;
+  while (read(termination_pipe[0], &byte, 1) != 1) {
+    // Interrupted: read again.
+  }
+  return byte;
+}
+
+namespace {
+
+// Written to a temporary name then renamed, so a reader never sees half.
+bool WritePortFile(const std::string& path, int port) {
+  const std::string temporary = path + ".tmp";
+  {
+    std::ofstream out(temporary);
+    out << port << '\n';
+    if (!out.flush()) return false;
+  }
+  std::error_code error;
+  std::filesystem::rename(temporary, path, error);
+  return !error;
+}
+
+int Run() {
+  const std::string durability = absl::GetFlag(FLAGS_durability);
+  if (durability != "sync" && durability != "async") {
+    LogError(absl::StrCat("--durability must be 'sync' or 'async', got '",
+                          durability, "'"));
+    return 2;
+  }
+  storage::PassStoreOptions options{
+      .path = absl::GetFlag(FLAGS_data_dir),
+      .shard_count = absl::GetFlag(FLAGS_shards),
+      .writer_lanes = absl::GetFlag(FLAGS_writer_lanes),
+      .sync_writes = durability == "sync",
+      .cancel_window = absl::GetFlag(FLAGS_cancel_window)};
+  if (!options.sync_writes) {
+    LogWarning(
+        "--durability=async: redemptions are confirmed before they are on "
+        "disk; a crash or power cut loses them. Never run a real scheme "
+        "like this.");
+  }
+  absl::StatusOr<std::unique_ptr<storage::PassStore>> store =
+      storage::PassStore::Open(options);
+  if (!store.ok()) {
+    LogError(absl::StrCat("cannot open the store: ", store.status().message()));
+    return 1;
+  }
+  if (absl::GetFlag(FLAGS_demo_data)) {
+    const std::string codes_path =
+        (std::filesystem::path(options.path) / "demo-codes.txt").string();
+    if (absl::Status status = LoadDemoDataIfEmpty(**store, codes_path);
+        !status.ok()) {
+      LogError(absl::StrCat("cannot load demo data: ", status.message()));
+      return 1;
+    }
+  }
+
+  RedemptionService redemption(**store, absl::GetFlag(FLAGS_max_batch_items));
+  AdminService admin(**store);
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  int port = 0;
+  const std::string listen = absl::GetFlag(FLAGS_listen);
+  builder.AddListeningPort(listen, grpc::InsecureServerCredentials(), &port);
+  builder.RegisterService(&redemption);
+  builder.RegisterService(&admin);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  if (server == nullptr || port == 0) {
+    LogError(absl::StrCat("cannot listen on ", listen));
+    return 1;
+  }
+  const std::string port_file = absl::GetFlag(FLAGS_port_file);
+  if (!port_file.empty() && !WritePortFile(port_file, port)) {
+    LogError(absl::StrCat("cannot write --port_file ", port_file));
+    return 1;
+  }
+  LogInfo(absl::StrCat(
+      "passclear-server serving on port ", port, " (listen=", listen,
+      ") data_dir=", options.path, " shards=", options.shard_count,
+      " writer_lanes=", options.writer_lanes, " durability=", durability,
+      " cancel_window=", absl::FormatDuration(options.cancel_window),
+      " max_batch_items=", absl::GetFlag(FLAGS_max_batch_items)));
+
+  const int signal = WaitForTerminationSignal();
+  LogInfo(absl::StrCat("signal ", signal, " received: draining"));
+  server->GetHealthCheckService()->SetServingStatus(false);
+  server->Shutdown(absl::ToChronoTime(
+      absl::Now() + absl::GetFlag(FLAGS_shutdown_timeout)));
+  (*store)->StopWriters();
+  server.reset();
+  store->reset();
+  LogInfo("stopped cleanly");
+  return 0;
+}
+
+}  // namespace
+}  // namespace passclear
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage(
+      "passclear-server: redeems Pass Numérique passes over gRPC and keeps "
+      "them in RocksDB. See --help for flags.");
+  absl::ParseCommandLine(argc, argv);
+  if (!passclear::InstallTerminationHandler()) {
+    passclear::LogError("cannot install the SIGTERM/SIGINT handler");
+    return 1;
+  }
+  return passclear::Run();
+}
