@@ -8,41 +8,52 @@
 #include "server/request_validation.h"
 
 namespace passclear {
+namespace {
 
-grpc::Status AdminService::CreateProgramme(
-    grpc::ServerContext*, const v1::CreateProgrammeRequest* request,
-    v1::Programme* response) {
+grpc::ServerUnaryReactor* Finish(grpc::CallbackServerContext* context,
+                                 const absl::Status& status) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  reactor->Finish(ToGrpcStatus(status));
+  return reactor;
+}
+
+}  // namespace
+
+grpc::ServerUnaryReactor* AdminService::CreateProgramme(
+    grpc::CallbackServerContext* context,
+    const v1::CreateProgrammeRequest* request, v1::Programme* response) {
   storage::ProgrammeSpec spec{.sponsor = request->sponsor(),
                               .name = request->name(),
                               .face_value_cents = request->face_value_cents()};
   if (request->has_valid_from()) {
     absl::StatusOr<absl::Time> time =
         ParseTimestamp("valid_from", request->valid_from());
-    if (!time.ok()) return ToGrpcStatus(time.status());
+    if (!time.ok()) return Finish(context, time.status());
     spec.valid_from = *time;
   }
   if (request->has_valid_until()) {
     absl::StatusOr<absl::Time> time =
         ParseTimestamp("valid_until", request->valid_until());
-    if (!time.ok()) return ToGrpcStatus(time.status());
+    if (!time.ok()) return Finish(context, time.status());
     spec.valid_until = *time;
   }
   if (request->has_grace_period_seconds()) {
     spec.grace_period = absl::Seconds(request->grace_period_seconds());
   }
   absl::StatusOr<storage::Programme> programme = store_.CreateProgramme(spec);
-  if (!programme.ok()) return ToGrpcStatus(programme.status());
+  if (!programme.ok()) return Finish(context, programme.status());
   FillProgramme(*programme, response);
-  return grpc::Status::OK;
+  return Finish(context, absl::OkStatus());
 }
 
-grpc::Status AdminService::IssueBooklets(
-    grpc::ServerContext*, const v1::IssueBookletsRequest* request,
+grpc::ServerUnaryReactor* AdminService::IssueBooklets(
+    grpc::CallbackServerContext* context,
+    const v1::IssueBookletsRequest* request,
     v1::IssueBookletsResponse* response) {
   absl::StatusOr<std::vector<storage::Booklet>> booklets =
       store_.IssueBooklets(request->programme_id(), request->booklet_count(),
                            request->booklet_size());
-  if (!booklets.ok()) return ToGrpcStatus(booklets.status());
+  if (!booklets.ok()) return Finish(context, booklets.status());
   for (const storage::Booklet& booklet : *booklets) {
     v1::Booklet* message = response->add_booklets();
     message->set_booklet_id(booklet.id);
@@ -52,18 +63,18 @@ grpc::Status AdminService::IssueBooklets(
       message->add_codes(FormatPassCode(booklet.first_serial + i));
     }
   }
-  return grpc::Status::OK;
+  return Finish(context, absl::OkStatus());
 }
 
-grpc::Status AdminService::RegisterVenue(
-    grpc::ServerContext*, const v1::RegisterVenueRequest* request,
-    v1::Venue* response) {
+grpc::ServerUnaryReactor* AdminService::RegisterVenue(
+    grpc::CallbackServerContext* context,
+    const v1::RegisterVenueRequest* request, v1::Venue* response) {
   absl::StatusOr<storage::Venue> venue = store_.RegisterVenue(
       request->name(), {request->accepted_programme_ids().begin(),
                         request->accepted_programme_ids().end()});
-  if (!venue.ok()) return ToGrpcStatus(venue.status());
+  if (!venue.ok()) return Finish(context, venue.status());
   FillVenue(*venue, response);
-  return grpc::Status::OK;
+  return Finish(context, absl::OkStatus());
 }
 
 }  // namespace passclear

@@ -1,6 +1,6 @@
-// The gRPC handlers of passclear.v1.AdminService. Admin calls are rare and
-// write synchronously, so this is a synchronous service running on gRPC's
-// own thread pool, away from the redemption path.
+// The gRPC handlers of passclear.v1.AdminService. Admin calls are rare;
+// each does its validation and one synced write inline, on gRPC's callback
+// thread pool, which grows when handlers block.
 #ifndef PASSCLEAR_SERVER_ADMIN_SERVICE_H_
 #define PASSCLEAR_SERVER_ADMIN_SERVICE_H_
 
@@ -9,19 +9,21 @@
 
 namespace passclear {
 
-class AdminService final : public v1::AdminService::Service {
+class AdminService final : public v1::AdminService::CallbackService {
  public:
   explicit AdminService(storage::PassStore& store) : store_(store) {}
 
-  grpc::Status CreateProgramme(grpc::ServerContext* context,
-                               const v1::CreateProgrammeRequest* request,
-                               v1::Programme* response) override;
-  grpc::Status IssueBooklets(grpc::ServerContext* context,
-                             const v1::IssueBookletsRequest* request,
-                             v1::IssueBookletsResponse* response) override;
-  grpc::Status RegisterVenue(grpc::ServerContext* context,
-                             const v1::RegisterVenueRequest* request,
-                             v1::Venue* response) override;
+  grpc::ServerUnaryReactor* CreateProgramme(
+      grpc::CallbackServerContext* context,
+      const v1::CreateProgrammeRequest* request,
+      v1::Programme* response) override;
+  grpc::ServerUnaryReactor* IssueBooklets(
+      grpc::CallbackServerContext* context,
+      const v1::IssueBookletsRequest* request,
+      v1::IssueBookletsResponse* response) override;
+  grpc::ServerUnaryReactor* RegisterVenue(
+      grpc::CallbackServerContext* context,
+      const v1::RegisterVenueRequest* request, v1::Venue* response) override;
 
  private:
   storage::PassStore& store_;

@@ -20,9 +20,8 @@ absl::Status LoadDemoDataIfEmpty(storage::PassStore& store,
            .name = "Pass Numérique 2026-2027",
            .face_value_cents = 1000,
            .valid_from = absl::FromCivil(absl::CivilDay(2026, 1, 1), utc),
-           .valid_until =
-               absl::FromCivil(absl::CivilSecond(2027, 12, 31, 23, 59, 59),
-                               utc)}));
+           .valid_until = absl::FromCivil(
+               absl::CivilSecond(2027, 12, 31, 23, 59, 59), utc)}));
   ASSIGN_OR_RETURN(std::vector<storage::Booklet> booklets,
                    store.IssueBooklets(programme.id, 123, 10));
   ASSIGN_OR_RETURN(storage::Venue venue,
@@ -42,8 +41,7 @@ absl::Status LoadDemoDataIfEmpty(storage::PassStore& store,
   }
   LogInfo(absl::StrCat("demo data loaded: programme ", programme.id, ", ",
                        booklets.size(), " booklets of 10 passes, venue ",
-                       venue.id, "; codes in ", codes_path,
-                       ", the first is ",
+                       venue.id, "; codes in ", codes_path, ", the first is ",
                        FormatPassCode(booklets.front().first_serial)));
   return absl::OkStatus();
 }

@@ -51,7 +51,8 @@ absl::StatusOr<uint64_t> ParsePassCode(absl::string_view code) {
         "code: check digits do not match; the code was misread or mistyped");
   }
   uint64_t serial = 0;
-  for (int i = 0; i < kSerialDigits; ++i) serial = serial * 10 + (digits[i] - '0');
+  for (int i = 0; i < kSerialDigits; ++i)
+    serial = serial * 10 + (digits[i] - '0');
   return serial;
 }
 

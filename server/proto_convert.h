@@ -21,8 +21,7 @@ void FillCancelResponse(const storage::CancelOutcome& outcome,
 void FillCheckResponse(const storage::PassStatus& status,
                        v1::CheckPassResponse* response);
 
-void FillProgramme(const storage::Programme& programme,
-                   v1::Programme* message);
+void FillProgramme(const storage::Programme& programme, v1::Programme* message);
 void FillVenue(const storage::Venue& venue, v1::Venue* message);
 
 }  // namespace passclear

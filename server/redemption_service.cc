@@ -35,8 +35,8 @@ absl::StatusOr<storage::RedeemCommand> ToRedeemCommand(
 // Checks the batch as a whole: ids, size, every item's request id and scan
 // time. Codes are judged item by item later (a misread code refuses its item,
 // not the upload).
-absl::Status CheckBatch(const v1::RedeemBatchRequest& request,
-                        size_t max_items, absl::Time now) {
+absl::Status CheckBatch(const v1::RedeemBatchRequest& request, size_t max_items,
+                        absl::Time now) {
   RETURN_IF_ERROR(CheckVenueId("venue_id", request.venue_id()));
   RETURN_IF_ERROR(CheckIdentifier("terminal_id", request.terminal_id()));
   if (request.items().empty()) {
@@ -112,18 +112,18 @@ grpc::ServerUnaryReactor* RedemptionService::Redeem(
     reactor->Finish(ToGrpcStatus(command.status()));
     return reactor;
   }
-  store_.Redeem(*std::move(command),
-                [reactor, response](
-                    absl::StatusOr<storage::RedeemOutcome> outcome) {
-                  if (outcome.ok()) FillRedeemResponse(*outcome, response);
-                  reactor->Finish(ToGrpcStatus(outcome.status()));
-                });
+  store_.Redeem(
+      *std::move(command),
+      [reactor, response](absl::StatusOr<storage::RedeemOutcome> outcome) {
+        if (outcome.ok()) FillRedeemResponse(*outcome, response);
+        reactor->Finish(ToGrpcStatus(outcome.status()));
+      });
   return reactor;
 }
 
 grpc::ServerUnaryReactor* RedemptionService::RedeemBatch(
-    grpc::CallbackServerContext* context,
-    const v1::RedeemBatchRequest* request, v1::RedeemBatchResponse* response) {
+    grpc::CallbackServerContext* context, const v1::RedeemBatchRequest* request,
+    v1::RedeemBatchResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   const absl::Time now = store_.Now();
   if (absl::Status status = CheckBatch(*request, max_batch_items_, now);
@@ -151,22 +151,21 @@ grpc::ServerUnaryReactor* RedemptionService::RedeemBatch(
         .venue_id = request->venue_id(),
         .terminal_id = request->terminal_id(),
         .request_id = item.request_id(),
-        .scanned_at = *ParseScanTime("", item.has_scanned_at(),
-                                     item.scanned_at(), now)};
-    store_.Redeem(
-        std::move(command),
-        [completion, result, serial = *serial](
-            absl::StatusOr<storage::RedeemOutcome> outcome) {
-          if (outcome.ok()) {
-            FillRedeemResponse(*outcome, result);
-          } else if (absl::IsAlreadyExists(outcome.status())) {
-            FillRefusal(v1::REDEEM_RESULT_REQUEST_ID_CONFLICT, serial,
-                        outcome.status().message(), result);
-          } else {
-            completion->Fail(outcome.status());
-          }
-          completion->ItemDone();
-        });
+        .scanned_at =
+            *ParseScanTime("", item.has_scanned_at(), item.scanned_at(), now)};
+    store_.Redeem(std::move(command),
+                  [completion, result, serial = *serial](
+                      absl::StatusOr<storage::RedeemOutcome> outcome) {
+                    if (outcome.ok()) {
+                      FillRedeemResponse(*outcome, result);
+                    } else if (absl::IsAlreadyExists(outcome.status())) {
+                      FillRefusal(v1::REDEEM_RESULT_REQUEST_ID_CONFLICT, serial,
+                                  outcome.status().message(), result);
+                    } else {
+                      completion->Fail(outcome.status());
+                    }
+                    completion->ItemDone();
+                  });
   }
   return reactor;
 }
@@ -194,7 +193,8 @@ grpc::ServerUnaryReactor* RedemptionService::CancelRedemption(
     v1::CancelRedemptionResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   absl::Status valid = CheckVenueId("venue_id", request->venue_id());
-  if (valid.ok()) valid = CheckIdentifier("terminal_id", request->terminal_id());
+  if (valid.ok())
+    valid = CheckIdentifier("terminal_id", request->terminal_id());
   if (valid.ok()) valid = CheckIdentifier("request_id", request->request_id());
   absl::StatusOr<uint64_t> serial = ParsePassCode(request->code());
   if (valid.ok()) valid = serial.status();
@@ -202,15 +202,15 @@ grpc::ServerUnaryReactor* RedemptionService::CancelRedemption(
     reactor->Finish(ToGrpcStatus(valid));
     return reactor;
   }
-  store_.Cancel({.serial = *serial,
-                 .venue_id = request->venue_id(),
-                 .terminal_id = request->terminal_id(),
-                 .request_id = request->request_id()},
-                [reactor, response](
-                    absl::StatusOr<storage::CancelOutcome> outcome) {
-                  if (outcome.ok()) FillCancelResponse(*outcome, response);
-                  reactor->Finish(ToGrpcStatus(outcome.status()));
-                });
+  store_.Cancel(
+      {.serial = *serial,
+       .venue_id = request->venue_id(),
+       .terminal_id = request->terminal_id(),
+       .request_id = request->request_id()},
+      [reactor, response](absl::StatusOr<storage::CancelOutcome> outcome) {
+        if (outcome.ok()) FillCancelResponse(*outcome, response);
+        reactor->Finish(ToGrpcStatus(outcome.status()));
+      });
   return reactor;
 }
 

@@ -6,14 +6,14 @@
 // reflection), and on SIGTERM or SIGINT stops taking calls, lets in-flight
 // ones finish within --shutdown_timeout, makes every queued write durable
 // and closes the store cleanly.
+#include <unistd.h>
+
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <memory>
 #include <string>
-
-#include <unistd.h>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
@@ -165,8 +165,8 @@ int Run() {
   const int signal = WaitForTerminationSignal();
   LogInfo(absl::StrCat("signal ", signal, " received: draining"));
   server->GetHealthCheckService()->SetServingStatus(false);
-  server->Shutdown(absl::ToChronoTime(
-      absl::Now() + absl::GetFlag(FLAGS_shutdown_timeout)));
+  server->Shutdown(
+      absl::ToChronoTime(absl::Now() + absl::GetFlag(FLAGS_shutdown_timeout)));
   (*store)->StopWriters();
   server.reset();
   store->reset();

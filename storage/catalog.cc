@@ -14,8 +14,8 @@ absl::Status ForEachValue(const Database& database, FixedFamily family,
   std::unique_ptr<rocksdb::Iterator> it(database.db()->NewIterator(
       rocksdb::ReadOptions(), database.Family(family)));
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
-    RETURN_IF_ERROR(on_value(absl::string_view(it->value().data(),
-                                              it->value().size())));
+    RETURN_IF_ERROR(
+        on_value(absl::string_view(it->value().data(), it->value().size())));
   }
   return FromRocksDb(it->status(), "loading the catalog");
 }
@@ -23,13 +23,13 @@ absl::Status ForEachValue(const Database& database, FixedFamily family,
 }  // namespace
 
 absl::Status Catalog::Load(const Database& database) {
-  RETURN_IF_ERROR(ForEachValue(
-      database, FixedFamily::kProgrammes,
-      [this](absl::string_view bytes) -> absl::Status {
-        ASSIGN_OR_RETURN(Programme programme, DecodeProgramme(bytes));
-        PutProgramme(std::move(programme));
-        return absl::OkStatus();
-      }));
+  RETURN_IF_ERROR(ForEachValue(database, FixedFamily::kProgrammes,
+                               [this](absl::string_view bytes) -> absl::Status {
+                                 ASSIGN_OR_RETURN(Programme programme,
+                                                  DecodeProgramme(bytes));
+                                 PutProgramme(std::move(programme));
+                                 return absl::OkStatus();
+                               }));
   return ForEachValue(database, FixedFamily::kVenues,
                       [this](absl::string_view bytes) -> absl::Status {
                         ASSIGN_OR_RETURN(Venue venue, DecodeVenue(bytes));

@@ -12,6 +12,7 @@
 #include <array>
 #include <cstdint>
 #include <string>
+
 #include "absl/strings/string_view.h"
 
 namespace passclear::storage {
@@ -20,17 +21,17 @@ enum class FixedFamily : int {
   // RocksDB's own "default" family holds the store's metadata (format
   // version, shard count, id counters).
   kMeta = 0,
-  kProgrammes = 1,  // programme id -> Programme
-  kBooklets = 2,    // booklet id -> Booklet
-  kVenues = 3,      // venue id -> Venue
-  kClaims = 4,      // (venue id, redemption seq) -> ClaimLine
-  kJournal = 5,     // seq -> JournalEntry (every redemption and cancellation)
+  kProgrammes = 1,   // programme id -> Programme
+  kBooklets = 2,     // booklet id -> Booklet
+  kVenues = 3,       // venue id -> Venue
+  kClaims = 4,       // (venue id, redemption seq) -> ClaimLine
+  kJournal = 5,      // seq -> JournalEntry (every redemption and cancellation)
   kIdempotency = 6,  // (terminal id, request id) -> StoredAnswer
 };
 inline constexpr int kFixedFamilyCount = 7;
 
 inline constexpr std::array<absl::string_view, kFixedFamilyCount>
-    kFixedFamilyNames = {"default", "programmes", "booklets", "venues",
+    kFixedFamilyNames = {"default", "programmes", "booklets",   "venues",
                          "claims",  "journal",    "idempotency"};
 
 // The name of the column family holding pass shard `shard`.

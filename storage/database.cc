@@ -100,10 +100,10 @@ absl::StatusOr<std::unique_ptr<Database>> Database::Open(
   auto database = std::unique_ptr<Database>(new Database());
   database->path_ = options.path;
   rocksdb::DB* raw_db = nullptr;
-  RETURN_IF_ERROR(FromRocksDb(
-      rocksdb::DB::Open(db_options, options.path, descriptors,
-                        &database->handles_, &raw_db),
-      absl::StrCat("opening store at ", options.path)));
+  RETURN_IF_ERROR(
+      FromRocksDb(rocksdb::DB::Open(db_options, options.path, descriptors,
+                                    &database->handles_, &raw_db),
+                  absl::StrCat("opening store at ", options.path)));
   database->db_.reset(raw_db);
 
   absl::flat_hash_map<std::string, rocksdb::ColumnFamilyHandle*> by_name;
@@ -147,9 +147,10 @@ absl::StatusOr<std::unique_ptr<Database>> Database::Open(
     }
   }
   if (by_name.size() != kFixedFamilyCount + options.shard_count) {
-    return absl::DataLossError(absl::StrCat(
-        "store at ", options.path, " has ", by_name.size(),
-        " column families; expected ", kFixedFamilyCount + options.shard_count));
+    return absl::DataLossError(
+        absl::StrCat("store at ", options.path, " has ", by_name.size(),
+                     " column families; expected ",
+                     kFixedFamilyCount + options.shard_count));
   }
   for (absl::string_view name : kFixedFamilyNames) {
     database->fixed_.push_back(by_name.at(std::string(name)));

@@ -46,9 +46,7 @@ class Database {
   rocksdb::ColumnFamilyHandle* Family(FixedFamily family) const {
     return fixed_[static_cast<int>(family)];
   }
-  uint32_t shard_count() const {
-    return static_cast<uint32_t>(shards_.size());
-  }
+  uint32_t shard_count() const { return static_cast<uint32_t>(shards_.size()); }
   rocksdb::ColumnFamilyHandle* PassShard(uint32_t shard) const {
     return shards_[shard];
   }

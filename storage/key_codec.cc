@@ -30,9 +30,8 @@ void AppendBigEndian64(std::string& out, uint64_t value) {
 
 absl::StatusOr<uint64_t> ReadBigEndian64(absl::string_view bytes) {
   if (bytes.size() < 8) {
-    return absl::DataLossError(
-        absl::StrCat("key too short for a 64-bit integer: ", bytes.size(),
-                     " bytes"));
+    return absl::DataLossError(absl::StrCat(
+        "key too short for a 64-bit integer: ", bytes.size(), " bytes"));
   }
   uint64_t value = 0;
   for (int i = 0; i < 8; ++i) {

@@ -13,9 +13,9 @@
 
 #include <cstdint>
 #include <string>
-#include "absl/strings/string_view.h"
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 
 namespace passclear::storage {
 
@@ -38,7 +38,8 @@ struct ClaimKeyParts {
   uint64_t venue_id;
   uint64_t seq;
 };
-[[nodiscard]] absl::StatusOr<ClaimKeyParts> ParseClaimKey(absl::string_view key);
+[[nodiscard]] absl::StatusOr<ClaimKeyParts> ParseClaimKey(
+    absl::string_view key);
 
 // Idempotency: terminal id then request id, each length-prefixed.
 inline constexpr size_t kMaxIdLength = 64;

@@ -10,11 +10,11 @@ namespace passclear::storage {
 namespace {
 
 std::string DescribeAnswer(const StoredAnswer& answer) {
-  return absl::StrCat(
-      answer.operation == OperationKind::kRedeem ? "a redemption"
-                                                 : "a cancellation",
-      " of pass ", FormatSerial(answer.serial), " at venue ", answer.venue_id,
-      " on ", FormatUtc(answer.answered_at));
+  return absl::StrCat(answer.operation == OperationKind::kRedeem
+                          ? "a redemption"
+                          : "a cancellation",
+                      " of pass ", FormatSerial(answer.serial), " at venue ",
+                      answer.venue_id, " on ", FormatUtc(answer.answered_at));
 }
 
 // Checks a stored answer against a new request with the same id: the answer
@@ -26,11 +26,9 @@ absl::Status CheckSameRequest(const StoredAnswer& answer,
       answer.venue_id == venue_id) {
     return absl::OkStatus();
   }
-  return absl::AlreadyExistsError(
-      absl::StrCat("request_id '", request_id,
-                   "' was already used by this terminal for ",
-                   DescribeAnswer(answer),
-                   "; use a new request_id for a new request"));
+  return absl::AlreadyExistsError(absl::StrCat(
+      "request_id '", request_id, "' was already used by this terminal for ",
+      DescribeAnswer(answer), "; use a new request_id for a new request"));
 }
 
 // Completes an operation: its own failure, else the group's, else its answer.
@@ -52,8 +50,7 @@ void RedeemOperation::Complete(const absl::Status& write_status) {
 absl::StatusOr<RedeemOutcome> RedeemOperation::Decide(StagedWrites& staged) {
   const std::string key =
       IdempotencyKey(command_.terminal_id, command_.request_id);
-  ASSIGN_OR_RETURN(std::optional<StoredAnswer> earlier,
-                   staged.ReadAnswer(key));
+  ASSIGN_OR_RETURN(std::optional<StoredAnswer> earlier, staged.ReadAnswer(key));
   if (earlier) {
     RETURN_IF_ERROR(CheckSameRequest(*earlier, OperationKind::kRedeem,
                                      command_.serial, command_.venue_id,
@@ -74,7 +71,8 @@ absl::StatusOr<RedeemOutcome> RedeemOperation::Decide(StagedWrites& staged) {
       pass ? context_.catalog->FindProgramme(pass->programme_id) : nullptr;
   std::shared_ptr<const Venue> venue =
       context_.catalog->FindVenue(command_.venue_id);
-  const absl::Time scanned_at = command_.scanned_at.value_or(staged.now());
+  const absl::Time scanned_at =
+      ToStoredPrecision(command_.scanned_at.value_or(staged.now()));
   Verdict verdict = JudgeRedemption({.serial = command_.serial,
                                      .pass = pass ? &*pass : nullptr,
                                      .programme = programme.get(),
@@ -140,8 +138,7 @@ void CancelOperation::Complete(const absl::Status& write_status) {
 absl::StatusOr<CancelOutcome> CancelOperation::Decide(StagedWrites& staged) {
   const std::string key =
       IdempotencyKey(command_.terminal_id, command_.request_id);
-  ASSIGN_OR_RETURN(std::optional<StoredAnswer> earlier,
-                   staged.ReadAnswer(key));
+  ASSIGN_OR_RETURN(std::optional<StoredAnswer> earlier, staged.ReadAnswer(key));
   if (earlier) {
     RETURN_IF_ERROR(CheckSameRequest(*earlier, OperationKind::kCancel,
                                      command_.serial, command_.venue_id,
@@ -160,27 +157,27 @@ absl::StatusOr<CancelOutcome> CancelOperation::Decide(StagedWrites& staged) {
   CancelOutcome outcome{.serial = command_.serial};
   if (!pass) {
     outcome.result = CancelResult::kUnknownSerial;
-    outcome.message = absl::StrCat("no pass with serial ", serial,
-                                   " was issued");
+    outcome.message =
+        absl::StrCat("no pass with serial ", serial, " was issued");
   } else if (pass->state != PassState::kRedeemed) {
     outcome.result = CancelResult::kNotRedeemed;
     outcome.message = absl::StrCat("pass ", serial, " is not redeemed");
   } else if (pass->redemption->venue_id != command_.venue_id ||
              pass->redemption->terminal_id != command_.terminal_id) {
     outcome.result = CancelResult::kNotSameTerminal;
-    outcome.message = absl::StrCat(
-        "pass ", serial, " was redeemed at venue ", pass->redemption->venue_id,
-        " by terminal ", pass->redemption->terminal_id,
-        "; only that terminal can cancel it");
+    outcome.message = absl::StrCat("pass ", serial, " was redeemed at venue ",
+                                   pass->redemption->venue_id, " by terminal ",
+                                   pass->redemption->terminal_id,
+                                   "; only that terminal can cancel it");
     outcome.redemption = pass->redemption;
   } else if (staged.now() - pass->redemption->recorded_at >
              context_.cancel_window) {
     outcome.result = CancelResult::kWindowElapsed;
-    outcome.message = absl::StrCat(
-        "pass ", serial, " was redeemed on ",
-        FormatUtc(pass->redemption->recorded_at),
-        "; a redemption can only be cancelled within ",
-        absl::FormatDuration(context_.cancel_window));
+    outcome.message =
+        absl::StrCat("pass ", serial, " was redeemed on ",
+                     FormatUtc(pass->redemption->recorded_at),
+                     "; a redemption can only be cancelled within ",
+                     absl::FormatDuration(context_.cancel_window));
     outcome.redemption = pass->redemption;
   } else {
     const RedemptionInfo& cancelled = *pass->redemption;

@@ -38,7 +38,9 @@ class RedeemOperation final : public LaneOperation {
  public:
   RedeemOperation(const OperationContext& context, RedeemCommand command,
                   RedeemCallback done)
-      : context_(context), command_(std::move(command)), done_(std::move(done)) {}
+      : context_(context),
+        command_(std::move(command)),
+        done_(std::move(done)) {}
 
   void Stage(StagedWrites& staged) override;
   void Complete(const absl::Status& write_status) override;
@@ -56,7 +58,9 @@ class CancelOperation final : public LaneOperation {
  public:
   CancelOperation(const OperationContext& context, CancelCommand command,
                   CancelCallback done)
-      : context_(context), command_(std::move(command)), done_(std::move(done)) {}
+      : context_(context),
+        command_(std::move(command)),
+        done_(std::move(done)) {}
 
   void Stage(StagedWrites& staged) override;
   void Complete(const absl::Status& write_status) override;

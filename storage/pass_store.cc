@@ -25,22 +25,22 @@ absl::StatusOr<uint64_t> NextIdAfterLast(const Database& database,
 
 }  // namespace
 
-PassStore::PassStore(PassStoreOptions options)
-    : options_(std::move(options)) {}
+PassStore::PassStore(PassStoreOptions options) : options_(std::move(options)) {}
 
 absl::StatusOr<std::unique_ptr<PassStore>> PassStore::Open(
     PassStoreOptions options) {
   if (options.writer_lanes == 0 || options.writer_lanes > options.shard_count) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "writer lanes must be between 1 and the shard count (",
-        options.shard_count, "), got ", options.writer_lanes));
+    return absl::InvalidArgumentError(
+        absl::StrCat("writer lanes must be between 1 and the shard count (",
+                     options.shard_count, "), got ", options.writer_lanes));
   }
   auto store = std::unique_ptr<PassStore>(new PassStore(std::move(options)));
   const PassStoreOptions& opts = store->options_;
-  ASSIGN_OR_RETURN(store->database_,
-                   Database::Open({.path = opts.path,
-                                   .shard_count = opts.shard_count,
-                                   .block_cache_bytes = opts.block_cache_bytes}));
+  ASSIGN_OR_RETURN(
+      store->database_,
+      Database::Open({.path = opts.path,
+                      .shard_count = opts.shard_count,
+                      .block_cache_bytes = opts.block_cache_bytes}));
   RETURN_IF_ERROR(store->catalog_.Load(*store->database_));
   RETURN_IF_ERROR(store->LoadCounters());
   store->operation_context_ = {.catalog = &store->catalog_,
@@ -77,8 +77,8 @@ absl::Status PassStore::LoadCounters() {
                           Counter{kMetaNextVenueId, &next_venue_id_},
                           Counter{kMetaNextSerial, &next_serial_}}) {
     std::string bytes;
-    rocksdb::Status status = database_->db()->Get(
-        rocksdb::ReadOptions(), counter.key, &bytes);
+    rocksdb::Status status =
+        database_->db()->Get(rocksdb::ReadOptions(), counter.key, &bytes);
     if (status.IsNotFound()) continue;  // a new store starts at 1
     RETURN_IF_ERROR(FromRocksDb(status, absl::StrCat("reading ", counter.key)));
     ASSIGN_OR_RETURN(*counter.value, DecodeMetaNumber(bytes));
@@ -106,9 +106,9 @@ absl::StatusOr<PassStatus> PassStore::Check(
     uint64_t serial, std::optional<uint64_t> venue_id) const {
   PassStatus status{.serial = serial};
   std::string bytes;
-  rocksdb::Status read = database_->db()->Get(
-      rocksdb::ReadOptions(), database_->PassFamily(serial), PassKey(serial),
-      &bytes);
+  rocksdb::Status read = database_->db()->Get(rocksdb::ReadOptions(),
+                                              database_->PassFamily(serial),
+                                              PassKey(serial), &bytes);
   std::shared_ptr<const Programme> programme;
   if (!read.IsNotFound()) {
     RETURN_IF_ERROR(FromRocksDb(read, "reading a pass"));
@@ -120,15 +120,15 @@ absl::StatusOr<PassStatus> PassStore::Check(
   std::shared_ptr<const Venue> venue =
       venue_id ? catalog_.FindVenue(*venue_id) : nullptr;
   const absl::Time now = Now();
-  Verdict verdict = JudgeRedemption({.serial = serial,
-                                     .pass = status.known ? &status.pass
-                                                          : nullptr,
-                                     .programme = programme.get(),
-                                     .judge_venue = venue_id.has_value(),
-                                     .venue_id = venue_id.value_or(0),
-                                     .venue = venue.get(),
-                                     .scanned_at = now,
-                                     .now = now});
+  Verdict verdict =
+      JudgeRedemption({.serial = serial,
+                       .pass = status.known ? &status.pass : nullptr,
+                       .programme = programme.get(),
+                       .judge_venue = venue_id.has_value(),
+                       .venue_id = venue_id.value_or(0),
+                       .venue = venue.get(),
+                       .scanned_at = now,
+                       .now = now});
   status.redeemable_result = verdict.result;
   status.message = std::move(verdict.message);
   return status;
@@ -140,12 +140,13 @@ absl::StatusOr<std::vector<ClaimLineEntry>> PassStore::ListClaimLines(
   std::unique_ptr<rocksdb::Iterator> it(database_->db()->NewIterator(
       rocksdb::ReadOptions(), database_->Family(FixedFamily::kClaims)));
   for (it->Seek(ClaimKey(venue_id, 0)); it->Valid(); it->Next()) {
-    ASSIGN_OR_RETURN(ClaimKeyParts key, ParseClaimKey(absl::string_view(
-                                            it->key().data(), it->key().size())));
+    ASSIGN_OR_RETURN(
+        ClaimKeyParts key,
+        ParseClaimKey(absl::string_view(it->key().data(), it->key().size())));
     if (key.venue_id != venue_id) break;
     ASSIGN_OR_RETURN(ClaimLine line,
                      DecodeClaimLine(absl::string_view(it->value().data(),
-                                                      it->value().size())));
+                                                       it->value().size())));
     entries.push_back({.seq = key.seq, .line = std::move(line)});
   }
   RETURN_IF_ERROR(FromRocksDb(it->status(), "listing claim lines"));

@@ -54,16 +54,15 @@ absl::StatusOr<Programme> PassStore::CreateProgramme(
   }
   if (spec.valid_until <= spec.valid_from) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "valid_until: must be after valid_from (", FormatUtc(
-                                                       spec.valid_from),
+        "valid_until: must be after valid_from (", FormatUtc(spec.valid_from),
         "), got ", FormatUtc(spec.valid_until)));
   }
   const absl::Duration grace = spec.grace_period.value_or(kDefaultGracePeriod);
   if (grace < absl::ZeroDuration() || grace > kMaxGracePeriod) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "grace_period_seconds: must be between 0 and ",
-        absl::ToInt64Seconds(kMaxGracePeriod), ", got ",
-        absl::ToInt64Seconds(grace)));
+    return absl::InvalidArgumentError(
+        absl::StrCat("grace_period_seconds: must be between 0 and ",
+                     absl::ToInt64Seconds(kMaxGracePeriod), ", got ",
+                     absl::ToInt64Seconds(grace)));
   }
 
   absl::MutexLock lock(&admin_mu_);
@@ -118,8 +117,8 @@ absl::StatusOr<std::vector<Booklet>> PassStore::IssueBooklets(
                     .size = booklet_size};
     batch.Put(database_->Family(FixedFamily::kBooklets), IdKey(booklet.id),
               EncodeBooklet(booklet));
-    const std::string pass = EncodePass(
-        {.programme_id = programme_id, .booklet_id = booklet.id});
+    const std::string pass =
+        EncodePass({.programme_id = programme_id, .booklet_id = booklet.id});
     for (uint32_t j = 0; j < booklet_size; ++j, ++serial) {
       batch.Put(database_->PassFamily(serial), PassKey(serial), pass);
     }
@@ -143,8 +142,8 @@ absl::StatusOr<Venue> PassStore::RegisterVenue(
   }
   if (programme_ids.size() > kMaxAcceptedProgrammes) {
     return absl::InvalidArgumentError(
-        absl::StrCat("accepted_programme_ids: at most ",
-                     kMaxAcceptedProgrammes, ", got ", programme_ids.size()));
+        absl::StrCat("accepted_programme_ids: at most ", kMaxAcceptedProgrammes,
+                     ", got ", programme_ids.size()));
   }
   for (size_t i = 0; i < programme_ids.size(); ++i) {
     if (catalog_.FindProgramme(programme_ids[i]) == nullptr) {
@@ -154,8 +153,8 @@ absl::StatusOr<Venue> PassStore::RegisterVenue(
     for (size_t j = 0; j < i; ++j) {
       if (programme_ids[j] == programme_ids[i]) {
         return absl::InvalidArgumentError(
-            absl::StrCat("accepted_programme_ids: programme ",
-                         programme_ids[i], " is listed twice"));
+            absl::StrCat("accepted_programme_ids: programme ", programme_ids[i],
+                         " is listed twice"));
       }
     }
   }

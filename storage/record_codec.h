@@ -14,9 +14,9 @@
 
 #include <cstdint>
 #include <string>
-#include "absl/strings/string_view.h"
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "storage/records.h"
 
 namespace passclear::storage {
@@ -24,7 +24,8 @@ namespace passclear::storage {
 inline constexpr uint8_t kRecordFormatV1 = 1;
 
 std::string EncodeProgramme(const Programme& programme);
-[[nodiscard]] absl::StatusOr<Programme> DecodeProgramme(absl::string_view bytes);
+[[nodiscard]] absl::StatusOr<Programme> DecodeProgramme(
+    absl::string_view bytes);
 
 std::string EncodeBooklet(const Booklet& booklet);
 [[nodiscard]] absl::StatusOr<Booklet> DecodeBooklet(absl::string_view bytes);
@@ -36,7 +37,8 @@ std::string EncodePass(const PassRecord& pass);
 [[nodiscard]] absl::StatusOr<PassRecord> DecodePass(absl::string_view bytes);
 
 std::string EncodeClaimLine(const ClaimLine& line);
-[[nodiscard]] absl::StatusOr<ClaimLine> DecodeClaimLine(absl::string_view bytes);
+[[nodiscard]] absl::StatusOr<ClaimLine> DecodeClaimLine(
+    absl::string_view bytes);
 
 std::string EncodeJournalEntry(const JournalEntry& entry);
 [[nodiscard]] absl::StatusOr<JournalEntry> DecodeJournalEntry(
@@ -48,7 +50,8 @@ std::string EncodeStoredAnswer(const StoredAnswer& answer);
 
 // Metadata counters and settings in the default family.
 std::string EncodeMetaNumber(uint64_t value);
-[[nodiscard]] absl::StatusOr<uint64_t> DecodeMetaNumber(absl::string_view bytes);
+[[nodiscard]] absl::StatusOr<uint64_t> DecodeMetaNumber(
+    absl::string_view bytes);
 
 }  // namespace passclear::storage
 

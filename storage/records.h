@@ -14,6 +14,12 @@
 
 namespace passclear::storage {
 
+// Times are stored to the microsecond. Every time the store hands out is cut
+// to that precision first, so an answer and its later replay are identical.
+inline absl::Time ToStoredPrecision(absl::Time time) {
+  return absl::FromUnixMicros(absl::ToUnixMicros(time));
+}
+
 // A sponsor's envelope of passes with one face value and one validity.
 struct Programme {
   uint64_t id = 0;
@@ -21,7 +27,7 @@ struct Programme {
   std::string name;
   int64_t face_value_cents = 0;
   absl::Time valid_from;
-  absl::Time valid_until;  // included
+  absl::Time valid_until;       // included
   absl::Duration grace_period;  // passes scanned in time accepted this long
                                 // after valid_until
 

@@ -61,16 +61,17 @@ Verdict JudgeRedemption(const RedemptionAttempt& attempt) {
                          FormatUtc(programme.valid_until))};
   }
   if (attempt.now > programme.accepted_until()) {
-    return {RedeemResult::kExpired,
-            absl::StrCat("pass ", serial, " was valid until ",
-                         FormatUtc(programme.valid_until),
-                         " and accepted until ",
-                         FormatUtc(programme.accepted_until()))};
+    return {
+        RedeemResult::kExpired,
+        absl::StrCat("pass ", serial, " was valid until ",
+                     FormatUtc(programme.valid_until), " and accepted until ",
+                     FormatUtc(programme.accepted_until()))};
   }
-  return {RedeemResult::kRedeemed,
-          absl::StrCat("pass ", serial, " redeemed for ",
-                       absl::StrFormat("%.2f", programme.face_value_cents / 100.0),
-                       " EUR")};
+  return {
+      RedeemResult::kRedeemed,
+      absl::StrCat("pass ", serial, " redeemed for ",
+                   absl::StrFormat("%.2f", programme.face_value_cents / 100.0),
+                   " EUR")};
 }
 
 }  // namespace passclear::storage

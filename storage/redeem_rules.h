@@ -18,13 +18,13 @@ namespace passclear::storage {
 
 struct RedemptionAttempt {
   uint64_t serial = 0;
-  const PassRecord* pass = nullptr;            // null: serial never issued
-  const Programme* programme = nullptr;        // the pass's programme
-  bool judge_venue = true;                     // false: ignore the venue
+  const PassRecord* pass = nullptr;      // null: serial never issued
+  const Programme* programme = nullptr;  // the pass's programme
+  bool judge_venue = true;               // false: ignore the venue
   uint64_t venue_id = 0;
-  const Venue* venue = nullptr;                // null: unknown venue
-  absl::Time scanned_at;                       // the terminal's clock
-  absl::Time now;                              // the server's clock
+  const Venue* venue = nullptr;  // null: unknown venue
+  absl::Time scanned_at;         // the terminal's clock
+  absl::Time now;                // the server's clock
 };
 
 struct Verdict {

@@ -7,9 +7,8 @@
 #ifndef PASSCLEAR_STORAGE_ROCKSDB_STATUS_H_
 #define PASSCLEAR_STORAGE_ROCKSDB_STATUS_H_
 
-#include "absl/strings/string_view.h"
-
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "rocksdb/status.h"
 
 namespace passclear::storage {

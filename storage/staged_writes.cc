@@ -26,8 +26,8 @@ absl::StatusOr<std::optional<PassRecord>> StagedWrites::ReadPass(
     uint64_t serial) const {
   if (auto it = passes_.find(serial); it != passes_.end()) return it->second;
   ASSIGN_OR_RETURN(std::optional<std::string> bytes,
-                   Get(database_, database_.PassFamily(serial),
-                       PassKey(serial), "reading a pass"));
+                   Get(database_, database_.PassFamily(serial), PassKey(serial),
+                       "reading a pass"));
   if (!bytes) return std::nullopt;
   ASSIGN_OR_RETURN(PassRecord pass, DecodePass(*bytes));
   return pass;
@@ -38,10 +38,9 @@ absl::StatusOr<std::optional<StoredAnswer>> StagedWrites::ReadAnswer(
   if (auto it = answers_.find(idempotency_key); it != answers_.end()) {
     return it->second;
   }
-  ASSIGN_OR_RETURN(
-      std::optional<std::string> bytes,
-      Get(database_, database_.Family(FixedFamily::kIdempotency),
-          idempotency_key, "reading an idempotency record"));
+  ASSIGN_OR_RETURN(std::optional<std::string> bytes,
+                   Get(database_, database_.Family(FixedFamily::kIdempotency),
+                       idempotency_key, "reading an idempotency record"));
   if (!bytes) return std::nullopt;
   ASSIGN_OR_RETURN(StoredAnswer answer, DecodeStoredAnswer(*bytes));
   return answer;

@@ -15,10 +15,10 @@
 #include <cstdint>
 #include <optional>
 #include <string>
-#include "absl/strings/string_view.h"
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "rocksdb/write_batch.h"
 #include "storage/database.h"
@@ -29,7 +29,7 @@ namespace passclear::storage {
 class StagedWrites {
  public:
   StagedWrites(const Database& database, absl::Time now)
-      : database_(database), now_(now) {}
+      : database_(database), now_(ToStoredPrecision(now)) {}
   StagedWrites(const StagedWrites&) = delete;
   StagedWrites& operator=(const StagedWrites&) = delete;
 

@@ -15,12 +15,11 @@
 #define PASSCLEAR_CONCAT_INNER(a, b) a##b
 #define PASSCLEAR_CONCAT(a, b) PASSCLEAR_CONCAT_INNER(a, b)
 
-#define RETURN_IF_ERROR(expr)                         \
-  do {                                                \
-    if (absl::Status passclear_status_ = (expr);      \
-        !passclear_status_.ok()) {                    \
-      return passclear_status_;                       \
-    }                                                 \
+#define RETURN_IF_ERROR(expr)                                               \
+  do {                                                                      \
+    if (absl::Status passclear_status_ = (expr); !passclear_status_.ok()) { \
+      return passclear_status_;                                             \
+    }                                                                       \
   } while (false)
 
 #define PASSCLEAR_ASSIGN_OR_RETURN_IMPL(statusor, lhs, expr) \

@@ -12,8 +12,8 @@
 #include <cstdint>
 #include <cstring>
 #include <string>
-#include "absl/strings/string_view.h"
 
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 
 namespace passclear::storage {
@@ -28,9 +28,7 @@ class ValueWriter {
   ValueWriter& U64(uint64_t value) { return Fixed(value); }
   ValueWriter& I64(int64_t value) { return Fixed(value); }
   // Times are stored as microseconds since the Unix epoch.
-  ValueWriter& Time(absl::Time value) {
-    return I64(absl::ToUnixMicros(value));
-  }
+  ValueWriter& Time(absl::Time value) { return I64(absl::ToUnixMicros(value)); }
   ValueWriter& String(absl::string_view value) {
     U32(static_cast<uint32_t>(value.size()));
     out_.append(value.data(), value.size());

@@ -23,9 +23,10 @@ void WriterLane::Submit(std::unique_ptr<LaneOperation> operation) {
       return;
     }
   }
-  operation->Complete(absl::UnavailableError(absl::StrCat(
-      "writer ", name_, " is overloaded or shutting down; nothing was "
-      "written, retry with the same request_id")));
+  operation->Complete(absl::UnavailableError(
+      absl::StrCat("writer ", name_,
+                   " is overloaded or shutting down; nothing was "
+                   "written, retry with the same request_id")));
 }
 
 void WriterLane::Stop() {

@@ -1,0 +1,63 @@
+// A test fixture running the real passclear-server on a fresh data
+// directory, with stubs for both services and a small scheme set up.
+#ifndef PASSCLEAR_TESTS_INTEGRATION_SERVER_FIXTURE_H_
+#define PASSCLEAR_TESTS_INTEGRATION_SERVER_FIXTURE_H_
+
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "gtest/gtest.h"
+#include "passclear/v1/admin.grpc.pb.h"
+#include "passclear/v1/redemption.grpc.pb.h"
+#include "tests/integration/scheme_setup.h"
+#include "tests/integration/server_process.h"
+
+namespace passclear::testing {
+
+class ServerFixture : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    temp_dir_ = MakeTempDir();
+    data_dir_ = temp_dir_ + "/data";
+    StartServer();
+    scheme_ = SetUpScheme(*admin_, /*booklets=*/3);
+  }
+
+  void TearDown() override {
+    server_.reset();
+    std::filesystem::remove_all(temp_dir_);
+  }
+
+  void StartServer(const std::vector<std::string>& flags = {}) {
+    server_.emplace(ServerProcess::Start(data_dir_, flags));
+    ASSERT_TRUE(server_->running());
+    redemption_ = v1::RedemptionService::NewStub(server_->Channel());
+    admin_ = v1::AdminService::NewStub(server_->Channel());
+  }
+
+  v1::RedeemResponse Redeem(const v1::RedeemRequest& request,
+                            grpc::Status* status_out = nullptr) {
+    v1::RedeemResponse response;
+    grpc::ClientContext context;
+    grpc::Status status = redemption_->Redeem(&context, request, &response);
+    if (status_out != nullptr) {
+      *status_out = status;
+    } else {
+      EXPECT_TRUE(status.ok()) << status.error_message();
+    }
+    return response;
+  }
+
+  std::string temp_dir_;
+  std::string data_dir_;
+  std::optional<ServerProcess> server_;
+  std::unique_ptr<v1::RedemptionService::Stub> redemption_;
+  std::unique_ptr<v1::AdminService::Stub> admin_;
+  Scheme scheme_;
+};
+
+}  // namespace passclear::testing
+
+#endif  // PASSCLEAR_TESTS_INTEGRATION_SERVER_FIXTURE_H_

@@ -1,0 +1,139 @@
+#include "tests/integration/server_process.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "grpcpp/create_channel.h"
+#include "grpcpp/security/credentials.h"
+#include "gtest/gtest.h"
+
+namespace passclear::testing {
+namespace {
+
+pid_t Spawn(const std::vector<std::string>& flags, int stderr_fd) {
+  std::vector<std::string> args = {PASSCLEAR_SERVER_BINARY};
+  args.insert(args.end(), flags.begin(), flags.end());
+  std::vector<char*> argv;
+  for (std::string& arg : args) argv.push_back(arg.data());
+  argv.push_back(nullptr);
+  pid_t pid = fork();
+  if (pid == 0) {
+    // The server dies with the test, even when the test crashes.
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (stderr_fd >= 0) dup2(stderr_fd, STDERR_FILENO);
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  return pid;
+}
+
+int ExitCodeOf(int status) {
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+  return -1;
+}
+
+}  // namespace
+
+std::string MakeTempDir() {
+  const char* base = std::getenv("TEST_TMPDIR");
+  std::string pattern =
+      absl::StrCat(base != nullptr ? base : "/tmp", "/passclear-test-XXXXXX");
+  if (mkdtemp(pattern.data()) == nullptr) {
+    ADD_FAILURE() << "mkdtemp failed for " << pattern;
+  }
+  return pattern;
+}
+
+ServerProcess ServerProcess::Start(const std::string& data_dir,
+                                   const std::vector<std::string>& flags) {
+  const std::string port_file = data_dir + ".port";
+  std::filesystem::remove(port_file);
+  std::vector<std::string> all_flags = {
+      absl::StrCat("--data_dir=", data_dir), "--listen=127.0.0.1:0",
+      absl::StrCat("--port_file=", port_file), "--demo_data=false"};
+  all_flags.insert(all_flags.end(), flags.begin(), flags.end());
+  ServerProcess server;
+  server.pid_ = Spawn(all_flags, -1);
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (std::chrono::steady_clock::now() < deadline) {
+    std::ifstream in(port_file);
+    int port = 0;
+    if (in >> port && port > 0) {
+      server.address_ = absl::StrCat("127.0.0.1:", port);
+      auto channel = server.Channel();
+      if (channel->WaitForConnected(std::chrono::system_clock::now() +
+                                    std::chrono::seconds(10))) {
+        return server;
+      }
+      break;
+    }
+    int status = 0;
+    if (waitpid(server.pid_, &status, WNOHANG) == server.pid_) {
+      ADD_FAILURE() << "passclear-server exited during start-up with code "
+                    << ExitCodeOf(status);
+      server.pid_ = -1;
+      return server;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ADD_FAILURE() << "passclear-server did not start within 30 s";
+  server.Kill(SIGKILL);
+  return server;
+}
+
+ServerProcess::Exit ServerProcess::RunToExit(
+    const std::vector<std::string>& flags) {
+  const std::string log_path = MakeTempDir() + "/stderr.log";
+  int fd = open(log_path.c_str(), O_CREAT | O_WRONLY | O_TRUNC, 0600);
+  pid_t pid = Spawn(flags, fd);
+  close(fd);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  std::ifstream in(log_path);
+  std::stringstream text;
+  text << in.rdbuf();
+  std::filesystem::remove_all(std::filesystem::path(log_path).parent_path());
+  return {ExitCodeOf(status), text.str()};
+}
+
+ServerProcess::ServerProcess(ServerProcess&& other) noexcept
+    : pid_(other.pid_), address_(std::move(other.address_)) {
+  other.pid_ = -1;
+}
+
+ServerProcess::~ServerProcess() {
+  if (running()) Kill(SIGKILL);
+}
+
+std::shared_ptr<grpc::Channel> ServerProcess::Channel() const {
+  grpc::ChannelArguments arguments;
+  // A fresh connection per channel, so that tests using several channels
+  // really spread over several connections.
+  arguments.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+  return grpc::CreateCustomChannel(address_, grpc::InsecureChannelCredentials(),
+                                   arguments);
+}
+
+int ServerProcess::Kill(int signal) {
+  if (!running()) return -1;
+  kill(pid_, signal);
+  int status = 0;
+  waitpid(pid_, &status, 0);
+  pid_ = -1;
+  return ExitCodeOf(status);
+}
+
+}  // namespace passclear::testing

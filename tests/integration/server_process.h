@@ -1,0 +1,67 @@
+// Starts the real passclear-server binary for integration tests: a fresh
+// temporary data directory, a free loopback port, and generated stubs to
+// talk to it.
+//
+//   ServerProcess server = ServerProcess::Start(data_dir);
+//   auto stub = passclear::v1::RedemptionService::NewStub(server.Channel());
+//   server.Kill(SIGKILL);  // or Stop() for SIGTERM and a clean exit
+//
+// The destructor kills a server still running, so a failing test leaks no
+// process.
+#ifndef PASSCLEAR_TESTS_INTEGRATION_SERVER_PROCESS_H_
+#define PASSCLEAR_TESTS_INTEGRATION_SERVER_PROCESS_H_
+
+#include <sys/types.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "grpcpp/channel.h"
+
+namespace passclear::testing {
+
+// A new empty directory under $TEST_TMPDIR or /tmp, removed by the caller.
+std::string MakeTempDir();
+
+class ServerProcess {
+ public:
+  // Starts the server on `data_dir` with --demo_data=false plus `flags`, and
+  // waits until it accepts connections. Fails the test (ADD_FAILURE) and
+  // returns a stopped process if it does not start within 30 s.
+  static ServerProcess Start(const std::string& data_dir,
+                             const std::vector<std::string>& flags = {});
+
+  // Runs the server binary to completion with `flags` and returns its exit
+  // status and what it wrote to stderr: for start-up failures.
+  struct Exit {
+    int exit_code;
+    std::string stderr_text;
+  };
+  static Exit RunToExit(const std::vector<std::string>& flags);
+
+  ServerProcess(ServerProcess&& other) noexcept;
+  ServerProcess& operator=(ServerProcess&&) = delete;
+  ServerProcess(const ServerProcess&) = delete;
+  ~ServerProcess();
+
+  bool running() const { return pid_ > 0; }
+  const std::string& address() const { return address_; }
+  std::shared_ptr<grpc::Channel> Channel() const;
+
+  // Sends `signal` and waits for the process; returns its exit code, or
+  // 128 + signal when a signal ended it.
+  int Kill(int signal);
+  // SIGTERM: the server drains and exits.
+  int Stop() { return Kill(15); }
+
+ private:
+  ServerProcess() = default;
+
+  pid_t pid_ = -1;
+  std::string address_;
+};
+
+}  // namespace passclear::testing
+
+#endif  // PASSCLEAR_TESTS_INTEGRATION_SERVER_PROCESS_H_

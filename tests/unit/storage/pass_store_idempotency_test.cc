@@ -1,0 +1,333 @@
+// Safe retries: a terminal that resends a request with the same request id
+// gets the answer it was first given, whatever happened since, and a
+// request id reused for something else is refused rather than guessed at.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/time.h"
+#include "gtest/gtest.h"
+#include "storage/pass_store.h"
+#include "storage/redeem_rules.h"
+#include "storage/redemption.h"
+#include "tests/unit/storage/temp_store.h"
+
+namespace passclear::storage {
+namespace {
+
+bool Contains(absl::string_view text, absl::string_view part) {
+  return text.find(part) != absl::string_view::npos;
+}
+
+// Everything but `replayed` matches.
+void ExpectSameAnswer(const RedeemOutcome& replay,
+                      const RedeemOutcome& original) {
+  EXPECT_EQ(replay.result, original.result);
+  EXPECT_EQ(replay.message, original.message);
+  EXPECT_EQ(replay.serial, original.serial);
+  EXPECT_EQ(replay.programme_id, original.programme_id);
+  EXPECT_EQ(replay.face_value_cents, original.face_value_cents);
+  EXPECT_EQ(replay.redemption, original.redemption);
+}
+
+class PassStoreIdempotencyTest : public TempStoreTest {
+ protected:
+  void SetUp() override {
+    TempStoreTest::SetUp();
+    if (HasFatalFailure()) return;
+    ASSERT_OK_AND_ASSIGN(programme_, CreateProgramme());
+    ASSERT_OK_AND_ASSIGN(std::vector<Booklet> booklets,
+                         store().IssueBooklets(programme_.id, 1, 10));
+    serials_ = SerialsOf(booklets);
+    ASSERT_OK_AND_ASSIGN(venue_,
+                         store().RegisterVenue("Mediatheque", {programme_.id}));
+    ASSERT_OK_AND_ASSIGN(second_venue_,
+                         store().RegisterVenue("Cyber-base", {programme_.id}));
+  }
+
+  RedeemCommand Scan(uint64_t serial, std::string terminal,
+                     std::string request) {
+    return {.serial = serial,
+            .venue_id = venue_.id,
+            .terminal_id = std::move(terminal),
+            .request_id = std::move(request)};
+  }
+
+  size_t ClaimLineCount() {
+    size_t count = 0;
+    for (uint64_t venue : {venue_.id, second_venue_.id}) {
+      absl::StatusOr<std::vector<ClaimLineEntry>> lines = ClaimLines(venue);
+      EXPECT_TRUE(lines.ok()) << lines.status();
+      if (lines.ok()) count += lines->size();
+    }
+    return count;
+  }
+
+  Programme programme_;
+  std::vector<uint64_t> serials_;
+  Venue venue_;
+  Venue second_venue_;
+};
+
+TEST_F(PassStoreIdempotencyTest, RetryReplaysTheOriginalAnswer) {
+  ASSERT_OK_AND_ASSIGN(RedeemOutcome original,
+                       Redeem(Scan(serials_[0], "T-1", "r-1")));
+  ASSERT_EQ(original.result, RedeemResult::kRedeemed);
+  EXPECT_FALSE(original.replayed);
+  clock().Advance(absl::Seconds(30));
+
+  ASSERT_OK_AND_ASSIGN(RedeemOutcome retry,
+                       Redeem(Scan(serials_[0], "T-1", "r-1")));
+  EXPECT_TRUE(retry.replayed);
+  ExpectSameAnswer(retry, original);
+  EXPECT_EQ(ClaimLineCount(), 1u);
+}
+
+TEST_F(PassStoreIdempotencyTest, RetryReplaysEvenAfterThePassWasCancelled) {
+  ASSERT_OK_AND_ASSIGN(RedeemOutcome original,
+                       Redeem(Scan(serials_[0], "T-1", "r-1")));
+  ASSERT_EQ(original.result, RedeemResult::kRedeemed);
+  ASSERT_OK_AND_ASSIGN(CancelOutcome cancelled, Cancel({.serial = serials_[0],
+                                                        .venue_id = venue_.id,
+                                                        .terminal_id = "T-1",
+                                                        .request_id = "r-2"}));
+  ASSERT_EQ(cancelled.result, CancelResult::kCancelled);
+
+  // The retry answers as before and does not redeem the pass again.
+  ASSERT_OK_AND_ASSIGN(RedeemOutcome retry,
+                       Redeem(Scan(serials_[0], "T-1", "r-1")));
+  EXPECT_TRUE(retry.replayed);
+  ExpectSameAnswer(retry, original);
+  ASSERT_OK_AND_ASSIGN(PassStatus status,
+                       store().Check(serials_[0], venue_.id));
+  EXPECT_EQ(status.pass.state, PassState::kIssued);
+  EXPECT_EQ(ClaimLineCount(), 0u);
+
+  // Nor after someone else redeemed it.
+  ASSERT_OK_AND_ASSIGN(RedeemOutcome other,
+                       Redeem(Scan(serials_[0], "T-2", "r-1")));
+  ASSERT_EQ(other.result, RedeemResult::kRedeemed);
+  ASSERT_OK_AND_ASSIGN(RedeemOutcome late_retry,
+                       Redeem(Scan(serials_[0], "T-1", "r-1")));
+  EXPECT_TRUE(late_retry.replayed);
+  ExpectSameAnswer(late_retry, original);
+  EXPECT_EQ(ClaimLineCount(), 1u);
+}
+
+TEST_F(PassStoreIdempotencyTest, RetryOfARefusalReplaysTheRefusal) {
+  // Scanned before the programme opens: refused. Once it is open, the same
+  // request still gets its refusal; only a new request id redeems.
+  ASSERT_OK_AND_ASSIGN(Programme later,
+                       CreateProgramme(Utc(2023, 6, 1), Utc(2023, 9, 30)));
+  ASSERT_OK_AND_ASSIGN(std::vector<Booklet> booklets,
+                       store().IssueBooklets(later.id, 1, 5));
+  ASSERT_OK_AND_ASSIGN(Venue venue, store().RegisterVenue("Ete", {later.id}));
+  const RedeemCommand scan{.serial = booklets[0].first_serial,
+                           .venue_id = venue.id,
+                           .terminal_id = "T-1",
+                           .request_id = "r-1"};
+  ASSERT_OK_AND_ASSIGN(RedeemOutcome refused, Redeem(scan));
+  ASSERT_EQ(refused.result, RedeemResult::kNotYetValid);
+
+  clock().Set(Utc(2023, 6, 2));
+  ASSERT_OK_AND_ASSIGN(RedeemOutcome retry, Redeem(scan));
+  EXPECT_TRUE(retry.replayed);
+  ExpectSameAnswer(retry, refused);
+  ASSERT_OK_AND_ASSIGN(std::vector<ClaimLineEntry> lines, ClaimLines(venue.id));
+  EXPECT_TRUE(lines.empty());
+
+  RedeemCommand fresh = scan;
+  fresh.request_id = "r-2";
+  ASSERT_OK_AND_ASSIGN(RedeemOutcome redeemed, Redeem(fresh));
+  EXPECT_EQ(redeemed.result, RedeemResult::kRedeemed) << redeemed.message;
+}
+
+TEST_F(PassStoreIdempotencyTest, RetryOfAlreadyRedeemedStaysAlreadyRedeemed) {
+  ASSERT_OK_AND_ASSIGN(RedeemOutcome first,
+                       Redeem(Scan(serials_[0], "T-1", "r-1")));
+  ASSERT_EQ(first.result, RedeemResult::kRedeemed);
+  ASSERT_OK_AND_ASSIGN(RedeemOutcome second,
+                       Redeem(Scan(serials_[0], "T-2", "r-1")));
+  ASSERT_EQ(second.result, RedeemResult::kAlreadyRedeemed);
+  ASSERT_OK_AND_ASSIGN(CancelOutcome cancelled, Cancel({.serial = serials_[0],
+                                                        .venue_id = venue_.id,
+                                                        .terminal_id = "T-1",
+                                                        .request_id = "c-1"}));
+  ASSERT_EQ(cancelled.result, CancelResult::kCancelled);
+
+  ASSERT_OK_AND_ASSIGN(RedeemOutcome retry,
+                       Redeem(Scan(serials_[0], "T-2", "r-1")));
+  EXPECT_TRUE(retry.replayed);
+  ExpectSameAnswer(retry, second);
+  EXPECT_EQ(ClaimLineCount(), 0u);
+}
+
+TEST_F(PassStoreIdempotencyTest, ReusedRequestIdForAnotherPassIsRefused) {
+  ASSERT_OK_AND_ASSIGN(RedeemOutcome first,
+                       Redeem(Scan(serials_[0], "T-1", "r-1")));
+  ASSERT_EQ(first.result, RedeemResult::kRedeemed);
+
+  absl::StatusOr<RedeemOutcome> other_serial =
+      Redeem(Scan(serials_[1], "T-1", "r-1"));
+  ASSERT_EQ(other_serial.status().code(), absl::StatusCode::kAlreadyExists)
+      << other_serial.status();
+  const absl::string_view message = other_serial.status().message();
+  EXPECT_TRUE(Contains(message, "'r-1'")) << message;
+  EXPECT_TRUE(Contains(message, "a redemption")) << message;
+  EXPECT_TRUE(Contains(message, FormatSerial(serials_[0]))) << message;
+  EXPECT_TRUE(Contains(message, absl::StrCat("venue ", venue_.id))) << message;
+
+  RedeemCommand other_venue = Scan(serials_[0], "T-1", "r-1");
+  other_venue.venue_id = second_venue_.id;
+  EXPECT_EQ(Redeem(other_venue).status().code(),
+            absl::StatusCode::kAlreadyExists);
+
+  // A cancellation cannot reuse a redemption's request id either.
+  absl::StatusOr<CancelOutcome> cancel = Cancel({.serial = serials_[0],
+                                                 .venue_id = venue_.id,
+                                                 .terminal_id = "T-1",
+                                                 .request_id = "r-1"});
+  EXPECT_EQ(cancel.status().code(), absl::StatusCode::kAlreadyExists);
+
+  // Nothing was written by the refused requests.
+  ASSERT_OK_AND_ASSIGN(PassStatus untouched,
+                       store().Check(serials_[1], std::nullopt));
+  EXPECT_EQ(untouched.pass.state, PassState::kIssued);
+  ASSERT_OK_AND_ASSIGN(PassStatus still_redeemed,
+                       store().Check(serials_[0], std::nullopt));
+  EXPECT_EQ(still_redeemed.pass.redemption, first.redemption);
+  EXPECT_EQ(ClaimLineCount(), 1u);
+
+  // And the original request still replays.
+  ASSERT_OK_AND_ASSIGN(RedeemOutcome retry,
+                       Redeem(Scan(serials_[0], "T-1", "r-1")));
+  EXPECT_TRUE(retry.replayed);
+  ExpectSameAnswer(retry, first);
+}
+
+TEST_F(PassStoreIdempotencyTest, TerminalsHaveTheirOwnRequestIds) {
+  ASSERT_OK_AND_ASSIGN(RedeemOutcome one,
+                       Redeem(Scan(serials_[0], "T-1", "shared")));
+  ASSERT_OK_AND_ASSIGN(RedeemOutcome two,
+                       Redeem(Scan(serials_[1], "T-2", "shared")));
+  ASSERT_OK_AND_ASSIGN(RedeemOutcome same_pass,
+                       Redeem(Scan(serials_[0], "T-3", "shared")));
+  EXPECT_EQ(one.result, RedeemResult::kRedeemed);
+  EXPECT_EQ(two.result, RedeemResult::kRedeemed);
+  EXPECT_EQ(same_pass.result, RedeemResult::kAlreadyRedeemed);
+  EXPECT_FALSE(one.replayed);
+  EXPECT_FALSE(two.replayed);
+  EXPECT_FALSE(same_pass.replayed);
+  EXPECT_EQ(ClaimLineCount(), 2u);
+}
+
+TEST_F(PassStoreIdempotencyTest, ReplaySurvivesReopen) {
+  ASSERT_OK_AND_ASSIGN(RedeemOutcome redeemed,
+                       Redeem(Scan(serials_[0], "T-1", "r-1")));
+  ASSERT_EQ(redeemed.result, RedeemResult::kRedeemed);
+  ASSERT_OK_AND_ASSIGN(RedeemOutcome refused,
+                       Redeem(Scan(serials_.back() + 1, "T-1", "r-2")));
+  ASSERT_EQ(refused.result, RedeemResult::kUnknownSerial);
+  const CancelCommand cancel{.serial = serials_[0],
+                             .venue_id = venue_.id,
+                             .terminal_id = "T-1",
+                             .request_id = "r-3"};
+  ASSERT_OK_AND_ASSIGN(CancelOutcome cancelled, Cancel(cancel));
+  ASSERT_EQ(cancelled.result, CancelResult::kCancelled);
+
+  ASSERT_OK(Reopen());
+  clock().Advance(absl::Hours(2));
+
+  ASSERT_OK_AND_ASSIGN(RedeemOutcome redeemed_again,
+                       Redeem(Scan(serials_[0], "T-1", "r-1")));
+  EXPECT_TRUE(redeemed_again.replayed);
+  ExpectSameAnswer(redeemed_again, redeemed);
+  ASSERT_OK_AND_ASSIGN(RedeemOutcome refused_again,
+                       Redeem(Scan(serials_.back() + 1, "T-1", "r-2")));
+  EXPECT_TRUE(refused_again.replayed);
+  ExpectSameAnswer(refused_again, refused);
+  ASSERT_OK_AND_ASSIGN(CancelOutcome cancelled_again, Cancel(cancel));
+  EXPECT_TRUE(cancelled_again.replayed);
+  EXPECT_EQ(cancelled_again.result, CancelResult::kCancelled);
+  EXPECT_EQ(cancelled_again.message, cancelled.message);
+  EXPECT_EQ(cancelled_again.redemption, cancelled.redemption);
+  EXPECT_EQ(Redeem(Scan(serials_[1], "T-1", "r-1")).status().code(),
+            absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(ClaimLineCount(), 0u);
+}
+
+// Two copies of one request decided in the same lane group (a terminal that
+// retries before the first answer came back): one redemption, one replay.
+TEST_F(PassStoreIdempotencyTest, DuplicateInTheSameGroupIsReplayed) {
+  options().writer_lanes = 1;
+  ASSERT_OK(Reopen());
+  absl::Notification lane_held;
+  absl::Notification release_lane;
+  store().Redeem(Scan(serials_[9], "T-0", "hold"),
+                 [&](absl::StatusOr<RedeemOutcome>) {
+                   lane_held.Notify();
+                   release_lane.WaitForNotification();
+                 });
+  lane_held.WaitForNotification();
+
+  absl::Mutex mu;
+  std::vector<absl::StatusOr<RedeemOutcome>> outcomes;
+  absl::Notification first_done;
+  absl::Notification second_done;
+  for (absl::Notification* done : {&first_done, &second_done}) {
+    store().Redeem(Scan(serials_[0], "T-1", "r-1"),
+                   [&, done](absl::StatusOr<RedeemOutcome> outcome) {
+                     absl::MutexLock lock(&mu);
+                     outcomes.push_back(std::move(outcome));
+                     done->Notify();
+                   });
+  }
+  release_lane.Notify();
+  first_done.WaitForNotification();
+  second_done.WaitForNotification();
+
+  absl::MutexLock lock(&mu);
+  ASSERT_EQ(outcomes.size(), 2u);
+  ASSERT_TRUE(outcomes[0].ok()) << outcomes[0].status();
+  ASSERT_TRUE(outcomes[1].ok()) << outcomes[1].status();
+  EXPECT_EQ(outcomes[0]->result, RedeemResult::kRedeemed);
+  EXPECT_FALSE(outcomes[0]->replayed);
+  EXPECT_TRUE(outcomes[1]->replayed);
+  ExpectSameAnswer(*outcomes[1], *outcomes[0]);
+  EXPECT_EQ(ClaimLineCount(), 1u);
+}
+
+// Terminals and the server's clock carry nanoseconds (the gRPC Timestamp
+// does). A retry must still get the answer the first attempt got, to the
+// nanosecond, not a copy rounded by the store's on-disk precision.
+TEST_F(PassStoreIdempotencyTest, ReplayMatchesTheOriginalToTheNanosecond) {
+  clock().Set(TestEpoch() + absl::Nanoseconds(123456789));
+  const absl::Time scanned_at = TestEpoch() - absl::Nanoseconds(1500);
+  RedeemCommand scan = Scan(serials_[0], "T-1", "r-1");
+  scan.scanned_at = scanned_at;
+
+  ASSERT_OK_AND_ASSIGN(RedeemOutcome original, Redeem(scan));
+  ASSERT_EQ(original.result, RedeemResult::kRedeemed);
+  ASSERT_OK_AND_ASSIGN(RedeemOutcome retry, Redeem(scan));
+  EXPECT_TRUE(retry.replayed);
+  ASSERT_TRUE(retry.redemption.has_value());
+  EXPECT_EQ(retry.redemption->scanned_at, original.redemption->scanned_at)
+      << "replayed " << retry.redemption->scanned_at << ", first answered "
+      << original.redemption->scanned_at;
+  EXPECT_EQ(retry.redemption->recorded_at, original.redemption->recorded_at)
+      << "replayed " << retry.redemption->recorded_at << ", first answered "
+      << original.redemption->recorded_at;
+
+  // A second scan elsewhere is told the same first redemption.
+  ASSERT_OK_AND_ASSIGN(RedeemOutcome second,
+                       Redeem(Scan(serials_[0], "T-2", "r-1")));
+  ASSERT_EQ(second.result, RedeemResult::kAlreadyRedeemed);
+  EXPECT_EQ(second.redemption, original.redemption);
+}
+
+}  // namespace
+}  // namespace passclear::storage
