@@ -1,6 +1,6 @@
-// The gRPC handlers of passclear.v1.AdminService. Admin calls are rare;
-// each does its validation and one synced write inline, on gRPC's callback
-// thread pool, which grows when handlers block.
+// The gRPC handlers of passclear.v1.AdminService. Admin calls are rare and
+// short (validation and one synced write), so they run inline in the
+// callback handler rather than through a writer lane.
 #ifndef PASSCLEAR_SERVER_ADMIN_SERVICE_H_
 #define PASSCLEAR_SERVER_ADMIN_SERVICE_H_
 

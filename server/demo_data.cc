@@ -12,16 +12,19 @@ namespace passclear {
 absl::Status LoadDemoDataIfEmpty(storage::PassStore& store,
                                  const std::string& codes_path) {
   if (store.FindProgramme(1) != nullptr) return absl::OkStatus();
+  // Valid from 1 January of this year to 31 December of the next, so that
+  // the demo works whatever the date.
   const absl::TimeZone utc = absl::UTCTimeZone();
+  const int64_t year = absl::ToCivilYear(store.Now(), utc).year();
   ASSIGN_OR_RETURN(
       storage::Programme programme,
       store.CreateProgramme(
           {.sponsor = "Communauté de communes du Val Démo",
-           .name = "Pass Numérique 2026-2027",
+           .name = "Pass Numérique (démo)",
            .face_value_cents = 1000,
-           .valid_from = absl::FromCivil(absl::CivilDay(2026, 1, 1), utc),
+           .valid_from = absl::FromCivil(absl::CivilDay(year, 1, 1), utc),
            .valid_until = absl::FromCivil(
-               absl::CivilSecond(2027, 12, 31, 23, 59, 59), utc)}));
+               absl::CivilSecond(year + 1, 12, 31, 23, 59, 59), utc)}));
   ASSIGN_OR_RETURN(std::vector<storage::Booklet> booklets,
                    store.IssueBooklets(programme.id, 123, 10));
   ASSIGN_OR_RETURN(storage::Venue venue,

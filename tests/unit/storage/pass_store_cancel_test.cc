@@ -262,15 +262,24 @@ TEST_F(PassStoreCancelTest, CancelWorksAfterReopen) {
   EXPECT_EQ(StateOf(serials_[0]), PassState::kIssued);
 }
 
-// A real clock has nanoseconds. A cancel exactly at the end of the window,
-// measured from the recorded_at the terminal was given, must be allowed.
+// A real clock has nanoseconds; the store keeps microseconds. The window is
+// measured from the recorded_at the terminal was told, so a cancel exactly at
+// its end is allowed and one microsecond later is not.
 TEST_F(PassStoreCancelTest, WindowEdgeHoldsWithANanosecondClock) {
   clock().Set(TestEpoch() + absl::Nanoseconds(500));
   const RedemptionInfo redemption = RedeemOrFail(serials_[0], "r-1");
-  ASSERT_EQ(redemption.recorded_at, TestEpoch() + absl::Nanoseconds(500));
-  clock().Set(redemption.recorded_at + absl::Minutes(15));
+  const RedemptionInfo other = RedeemOrFail(serials_[1], "r-2");
+  ASSERT_LE(redemption.recorded_at, clock().Now());
+  ASSERT_GT(redemption.recorded_at, clock().Now() - absl::Microseconds(1));
+
+  clock().Set(redemption.recorded_at + absl::Minutes(15) +
+              absl::Nanoseconds(999));
   ASSERT_OK_AND_ASSIGN(CancelOutcome cancelled, Cancel(Undo(serials_[0], "c")));
   EXPECT_EQ(cancelled.result, CancelResult::kCancelled) << cancelled.message;
+
+  clock().Set(other.recorded_at + absl::Minutes(15) + absl::Microseconds(1));
+  ASSERT_OK_AND_ASSIGN(CancelOutcome late, Cancel(Undo(serials_[1], "c-2")));
+  EXPECT_EQ(late.result, CancelResult::kWindowElapsed) << late.message;
 }
 
 }  // namespace

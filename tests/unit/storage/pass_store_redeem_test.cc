@@ -146,7 +146,9 @@ TEST_F(PassStoreRedeemTest, ClaimLinesFollowRedemptionOrder) {
   ASSERT_EQ(lines.size(), order.size());
   for (size_t i = 0; i < order.size(); ++i) {
     EXPECT_EQ(lines[i].line.serial, order[i]);
-    if (i > 0) EXPECT_LT(lines[i - 1].seq, lines[i].seq);
+    if (i > 0) {
+      EXPECT_LT(lines[i - 1].seq, lines[i].seq);
+    }
   }
 }
 

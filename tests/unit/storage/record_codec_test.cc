@@ -26,9 +26,10 @@ namespace passclear::storage {
 namespace {
 
 // Times are stored to the microsecond: these have microseconds but no finer.
-const absl::Time kScannedAt = Utc(2023, 11, 2, 10, 31, 12) + absl::Micros(5);
+const absl::Time kScannedAt =
+    Utc(2023, 11, 2, 10, 31, 12) + absl::Microseconds(5);
 const absl::Time kRecordedAt =
-    Utc(2023, 11, 2, 10, 31, 13) + absl::Micros(987654);
+    Utc(2023, 11, 2, 10, 31, 13) + absl::Microseconds(987654);
 
 Programme SampleProgramme() {
   return {.id = 3,
@@ -404,17 +405,21 @@ TEST(RecordCodecTest, UnknownStoredAnswerResultIsDataLoss) {
     other.result = answer.result == 1 ? 2 : 1;
     const std::string bytes = EncodeStoredAnswer(answer);
     const size_t offset = DifferingByte(bytes, EncodeStoredAnswer(other));
+    std::vector<int> accepted_unknown;
     for (int value = 0; value < 256; ++value) {
       absl::StatusOr<StoredAnswer> decoded =
           DecodeStoredAnswer(WithByte(bytes, offset, value));
       if (valid.contains(value)) {
         EXPECT_TRUE(decoded.ok()) << value << ": " << decoded.status();
-      } else {
-        EXPECT_EQ(decoded.status().code(), absl::StatusCode::kDataLoss)
-            << "operation " << static_cast<int>(answer.operation) << ", result "
-            << value << " decoded as a valid answer";
+      } else if (decoded.status().code() != absl::StatusCode::kDataLoss) {
+        accepted_unknown.push_back(value);
       }
     }
+    EXPECT_TRUE(accepted_unknown.empty())
+        << "operation " << static_cast<int>(answer.operation) << ": "
+        << accepted_unknown.size()
+        << " unknown result values decode without error, such as "
+        << accepted_unknown.front() << " and " << accepted_unknown.back();
   }
 }
 

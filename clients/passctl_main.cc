@@ -1,0 +1,324 @@
+// passctl: the operator's command line over the passclear gRPC API.
+//
+//   passctl redeem 00000000000195 --venue=1 --terminal=desk-1
+//   passctl check 00000000000195
+//   passctl --json create-programme --sponsor="CC du Val" --name="PN 2027" ...
+//
+// Exit codes scripts can rely on: 0 done, 1 refused (the pass was not
+// redeemed, the cancellation not made), 2 usage error, 3 the call failed
+// (server unreachable, invalid argument, ...; the message says which).
+#include <cstdlib>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/random/random.h"
+#include "absl/status/status.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/time.h"
+#include "clients/passctl_output.h"
+#include "grpcpp/create_channel.h"
+#include "grpcpp/security/credentials.h"
+#include "passclear/v1/admin.grpc.pb.h"
+#include "passclear/v1/redemption.grpc.pb.h"
+
+ABSL_FLAG(std::string, server, "127.0.0.1:50051", "passclear-server address");
+ABSL_FLAG(bool, json, false, "print answers as JSON");
+ABSL_FLAG(absl::Duration, timeout, absl::Seconds(10), "deadline of the call");
+ABSL_FLAG(uint64_t, venue, 0, "venue id");
+ABSL_FLAG(std::string, terminal, "passctl", "terminal id");
+ABSL_FLAG(std::string, request_id, "",
+          "request id; a random one when empty (repeat it to retry safely)");
+ABSL_FLAG(std::string, scanned_at, "", "scan time, RFC 3339; now when empty");
+ABSL_FLAG(std::string, sponsor, "", "programme sponsor");
+ABSL_FLAG(std::string, name, "", "programme or venue name");
+ABSL_FLAG(int64_t, face_value_cents, 1000, "face value of a pass in cents");
+ABSL_FLAG(std::string, valid_from, "", "start of validity, RFC 3339");
+ABSL_FLAG(std::string, valid_until, "", "end of validity, RFC 3339");
+ABSL_FLAG(uint64_t, programme, 0, "programme id");
+ABSL_FLAG(uint32_t, booklets, 1, "number of booklets to issue");
+ABSL_FLAG(uint32_t, booklet_size, 10, "passes per booklet: 10 or 5");
+ABSL_FLAG(std::vector<std::string>, programmes, {},
+          "comma-separated programme ids a venue accepts");
+
+namespace passclear::passctl {
+namespace {
+
+constexpr int kDone = 0;
+constexpr int kRefused = 1;
+constexpr int kUsage = 2;
+constexpr int kCallFailed = 3;
+
+struct Command {
+  std::string usage;
+  std::string help;
+};
+
+const std::map<std::string, Command>& Commands() {
+  static const auto* commands = new std::map<std::string, Command>{
+      {"redeem",
+       {"redeem CODE --venue=ID [--terminal=ID] [--request_id=ID] "
+        "[--scanned_at=TIME]",
+        "Redeems a pass for a venue. Exit 0 when redeemed, 1 when refused."}},
+      {"check",
+       {"check CODE [--venue=ID]",
+        "Shows a pass's state and validity without redeeming it."}},
+      {"cancel",
+       {"cancel CODE --venue=ID [--terminal=ID] [--request_id=ID]",
+        "Cancels a mistaken redemption made by the same terminal within the "
+        "cancel window. Exit 0 when cancelled, 1 when refused."}},
+      {"create-programme",
+       {"create-programme --sponsor=S --name=N --face_value_cents=1000 "
+        "--valid_from=TIME --valid_until=TIME",
+        "Creates a programme and prints its id."}},
+      {"issue-booklets",
+       {"issue-booklets --programme=ID --booklets=N [--booklet_size=10]",
+        "Issues booklets of passes and prints their codes, one per line."}},
+      {"register-venue",
+       {"register-venue --name=N --programmes=ID[,ID...]",
+        "Registers a labelled venue and prints its id."}},
+  };
+  return *commands;
+}
+
+std::string UsageText() {
+  std::string text =
+      "passctl [--server=HOST:PORT] [--json] COMMAND [ARGS]\n\ncommands:\n";
+  for (const auto& [name, command] : Commands()) {
+    absl::StrAppend(&text, "  ", command.usage, "\n      ", command.help, "\n");
+  }
+  absl::StrAppend(&text,
+                  "\n'passctl help COMMAND' explains one command. Exit codes: "
+                  "0 done, 1 refused, 2 usage error, 3 call failed.");
+  return text;
+}
+
+int UsageError(const std::string& message) {
+  std::cerr << "passctl: " << message << "\n";
+  return kUsage;
+}
+
+int CallFailed(const grpc::Status& status) {
+  // gRPC and Abseil share their status code numbering.
+  std::cerr << "passctl: call failed: "
+            << absl::StatusCodeToString(
+                   static_cast<absl::StatusCode>(status.error_code()))
+            << ": " << status.error_message() << "\n";
+  return kCallFailed;
+}
+
+std::unique_ptr<grpc::ClientContext> NewContext() {
+  auto context = std::make_unique<grpc::ClientContext>();
+  context->set_deadline(
+      absl::ToChronoTime(absl::Now() + absl::GetFlag(FLAGS_timeout)));
+  return context;
+}
+
+std::string RequestId() {
+  std::string id = absl::GetFlag(FLAGS_request_id);
+  if (!id.empty()) return id;
+  absl::BitGen random;
+  return absl::StrFormat("passctl-%016x%016x", absl::Uniform<uint64_t>(random),
+                         absl::Uniform<uint64_t>(random));
+}
+
+bool ParseTime(const std::string& flag, const std::string& text,
+               google::protobuf::Timestamp* out, std::string* error) {
+  absl::Time time;
+  if (!absl::ParseTime(absl::RFC3339_full, text, &time, error)) {
+    *error = absl::StrCat("--", flag, ": ", *error);
+    return false;
+  }
+  out->set_seconds(absl::ToUnixSeconds(time));
+  return true;
+}
+
+std::shared_ptr<grpc::Channel> Connect() {
+  return grpc::CreateChannel(absl::GetFlag(FLAGS_server),
+                             grpc::InsecureChannelCredentials());
+}
+
+int Redeem(const std::string& code) {
+  v1::RedeemRequest request;
+  request.set_code(code);
+  request.set_venue_id(absl::GetFlag(FLAGS_venue));
+  request.set_terminal_id(absl::GetFlag(FLAGS_terminal));
+  request.set_request_id(RequestId());
+  if (std::string text = absl::GetFlag(FLAGS_scanned_at); !text.empty()) {
+    std::string error;
+    if (!ParseTime("scanned_at", text, request.mutable_scanned_at(), &error)) {
+      return UsageError(error);
+    }
+  }
+  v1::RedeemResponse response;
+  grpc::Status status = v1::RedemptionService::NewStub(Connect())->Redeem(
+      NewContext().get(), request, &response);
+  if (!status.ok()) return CallFailed(status);
+  Print(absl::GetFlag(FLAGS_json), response,
+        absl::StrCat(v1::RedeemResult_Name(response.result()), ": ",
+                     response.message(),
+                     response.replayed() ? " (answer to an earlier request)"
+                                         : "",
+                     "\nrequest_id: ", request.request_id()));
+  return response.result() == v1::REDEEM_RESULT_REDEEMED ? kDone : kRefused;
+}
+
+int Check(const std::string& code) {
+  v1::CheckPassRequest request;
+  request.set_code(code);
+  request.set_venue_id(absl::GetFlag(FLAGS_venue));
+  v1::CheckPassResponse response;
+  grpc::Status status = v1::RedemptionService::NewStub(Connect())->CheckPass(
+      NewContext().get(), request, &response);
+  if (!status.ok()) return CallFailed(status);
+  std::string text = absl::StrFormat("serial:       %012d\n", response.serial());
+  if (response.known()) {
+    absl::StrAppendFormat(
+        &text,
+        "state:        %s\nprogramme:    %d\nbooklet:      %d\n"
+        "face value:   %.2f EUR\nvalid:        %s to %s\n"
+        "accepted to:  %s\n",
+        v1::PassState_Name(response.state()), response.programme_id(),
+        response.booklet_id(), response.face_value_cents() / 100.0,
+        FormatTimestamp(response.valid_from()),
+        FormatTimestamp(response.valid_until()),
+        FormatTimestamp(response.accepted_until()));
+    if (response.has_redemption()) {
+      absl::StrAppendFormat(
+          &text, "redeemed:     venue %d, terminal %s, %s\n",
+          response.redemption().venue_id(), response.redemption().terminal_id(),
+          FormatTimestamp(response.redemption().recorded_at()));
+    }
+  }
+  absl::StrAppend(&text, "redeem now:   ",
+                  v1::RedeemResult_Name(response.redeemable_result()), " (",
+                  response.message(), ")");
+  Print(absl::GetFlag(FLAGS_json), response, text);
+  return kDone;
+}
+
+int Cancel(const std::string& code) {
+  v1::CancelRedemptionRequest request;
+  request.set_code(code);
+  request.set_venue_id(absl::GetFlag(FLAGS_venue));
+  request.set_terminal_id(absl::GetFlag(FLAGS_terminal));
+  request.set_request_id(RequestId());
+  v1::CancelRedemptionResponse response;
+  grpc::Status status =
+      v1::RedemptionService::NewStub(Connect())->CancelRedemption(
+          NewContext().get(), request, &response);
+  if (!status.ok()) return CallFailed(status);
+  Print(absl::GetFlag(FLAGS_json), response,
+        absl::StrCat(v1::CancelResult_Name(response.result()), ": ",
+                     response.message()));
+  return response.result() == v1::CANCEL_RESULT_CANCELLED ? kDone : kRefused;
+}
+
+int CreateProgramme() {
+  v1::CreateProgrammeRequest request;
+  request.set_sponsor(absl::GetFlag(FLAGS_sponsor));
+  request.set_name(absl::GetFlag(FLAGS_name));
+  request.set_face_value_cents(absl::GetFlag(FLAGS_face_value_cents));
+  std::string error;
+  if (!ParseTime("valid_from", absl::GetFlag(FLAGS_valid_from),
+                 request.mutable_valid_from(), &error) ||
+      !ParseTime("valid_until", absl::GetFlag(FLAGS_valid_until),
+                 request.mutable_valid_until(), &error)) {
+    return UsageError(error);
+  }
+  v1::Programme response;
+  grpc::Status status = v1::AdminService::NewStub(Connect())->CreateProgramme(
+      NewContext().get(), request, &response);
+  if (!status.ok()) return CallFailed(status);
+  Print(absl::GetFlag(FLAGS_json), response,
+        absl::StrCat("programme ", response.programme_id(), " created"));
+  return kDone;
+}
+
+int IssueBooklets() {
+  v1::IssueBookletsRequest request;
+  request.set_programme_id(absl::GetFlag(FLAGS_programme));
+  request.set_booklet_count(absl::GetFlag(FLAGS_booklets));
+  request.set_booklet_size(absl::GetFlag(FLAGS_booklet_size));
+  v1::IssueBookletsResponse response;
+  grpc::Status status = v1::AdminService::NewStub(Connect())->IssueBooklets(
+      NewContext().get(), request, &response);
+  if (!status.ok()) return CallFailed(status);
+  std::string codes;
+  for (const v1::Booklet& booklet : response.booklets()) {
+    for (const std::string& code : booklet.codes()) {
+      absl::StrAppend(&codes, codes.empty() ? "" : "\n", code);
+    }
+  }
+  Print(absl::GetFlag(FLAGS_json), response, codes);
+  return kDone;
+}
+
+int RegisterVenue() {
+  v1::RegisterVenueRequest request;
+  request.set_name(absl::GetFlag(FLAGS_name));
+  for (const std::string& text : absl::GetFlag(FLAGS_programmes)) {
+    uint64_t id = 0;
+    if (!absl::SimpleAtoi(text, &id)) {
+      return UsageError(absl::StrCat("--programmes: '", text,
+                                     "' is not a programme id"));
+    }
+    request.add_accepted_programme_ids(id);
+  }
+  v1::Venue response;
+  grpc::Status status = v1::AdminService::NewStub(Connect())->RegisterVenue(
+      NewContext().get(), request, &response);
+  if (!status.ok()) return CallFailed(status);
+  Print(absl::GetFlag(FLAGS_json), response,
+        absl::StrCat("venue ", response.venue_id(), " registered"));
+  return kDone;
+}
+
+int Run(const std::vector<std::string>& args) {
+  if (args.empty()) return UsageError(UsageText());
+  const std::string& name = args[0];
+  if (name == "help") {
+    if (args.size() == 2 && Commands().contains(args[1])) {
+      const Command& command = Commands().at(args[1]);
+      std::cout << "passctl " << command.usage << "\n\n" << command.help
+                << "\n";
+      return kDone;
+    }
+    std::cout << UsageText() << "\n";
+    return kDone;
+  }
+  if (!Commands().contains(name)) {
+    return UsageError(absl::StrCat("unknown command '", name, "'\n\n",
+                                   UsageText()));
+  }
+  const bool takes_code = name == "redeem" || name == "check" ||
+                          name == "cancel";
+  const size_t expected_args = takes_code ? 2 : 1;
+  if (args.size() != expected_args) {
+    return UsageError(absl::StrCat("usage: passctl ",
+                                   Commands().at(name).usage));
+  }
+  if (name == "redeem") return Redeem(args[1]);
+  if (name == "check") return Check(args[1]);
+  if (name == "cancel") return Cancel(args[1]);
+  if (name == "create-programme") return CreateProgramme();
+  if (name == "issue-booklets") return IssueBooklets();
+  return RegisterVenue();
+}
+
+}  // namespace
+}  // namespace passclear::passctl
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage(passclear::passctl::UsageText());
+  std::vector<char*> positional = absl::ParseCommandLine(argc, argv);
+  return passclear::passctl::Run({positional.begin() + 1, positional.end()});
+}

@@ -1,0 +1,22 @@
+// How passctl prints answers: a human-readable text by default, the
+// message as JSON (protobuf's canonical mapping) with --json.
+#ifndef PASSCLEAR_CLIENTS_PASSCTL_OUTPUT_H_
+#define PASSCLEAR_CLIENTS_PASSCTL_OUTPUT_H_
+
+#include <string>
+
+#include "google/protobuf/message.h"
+#include "google/protobuf/timestamp.pb.h"
+
+namespace passclear::passctl {
+
+// Prints `message` as JSON when `json`, else `text`.
+void Print(bool json, const google::protobuf::Message& message,
+           const std::string& text);
+
+// "2026-11-02 10:31:12 UTC", or "-" when unset.
+std::string FormatTimestamp(const google::protobuf::Timestamp& timestamp);
+
+}  // namespace passclear::passctl
+
+#endif  // PASSCLEAR_CLIENTS_PASSCTL_OUTPUT_H_

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Installs what is missing, builds everything, checks the formatting and
+# runs the whole test suite (unit and integration tests against the real
+# server binary).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+deploy/scripts/install_deps.sh
+deploy/scripts/build.sh
+
+echo "== format check (clang-format, Google style)"
+git ls-files -- '*.cc' '*.h' | xargs clang-format --dry-run -Werror
+
+echo "== tests"
+cd build
+ctest -j2 --output-on-failure --timeout 600
