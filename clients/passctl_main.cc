@@ -163,11 +163,10 @@ int Redeem(const std::string& code) {
       NewContext().get(), request, &response);
   if (!status.ok()) return CallFailed(status);
   Print(absl::GetFlag(FLAGS_json), response,
-        absl::StrCat(v1::RedeemResult_Name(response.result()), ": ",
-                     response.message(),
-                     response.replayed() ? " (answer to an earlier request)"
-                                         : "",
-                     "\nrequest_id: ", request.request_id()));
+        absl::StrCat(
+            v1::RedeemResult_Name(response.result()), ": ", response.message(),
+            response.replayed() ? " (answer to an earlier request)" : "",
+            "\nrequest_id: ", request.request_id()));
   return response.result() == v1::REDEEM_RESULT_REDEEMED ? kDone : kRefused;
 }
 
@@ -179,7 +178,8 @@ int Check(const std::string& code) {
   grpc::Status status = v1::RedemptionService::NewStub(Connect())->CheckPass(
       NewContext().get(), request, &response);
   if (!status.ok()) return CallFailed(status);
-  std::string text = absl::StrFormat("serial:       %012d\n", response.serial());
+  std::string text =
+      absl::StrFormat("serial:       %012d\n", response.serial());
   if (response.known()) {
     absl::StrAppendFormat(
         &text,
@@ -268,8 +268,8 @@ int RegisterVenue() {
   for (const std::string& text : absl::GetFlag(FLAGS_programmes)) {
     uint64_t id = 0;
     if (!absl::SimpleAtoi(text, &id)) {
-      return UsageError(absl::StrCat("--programmes: '", text,
-                                     "' is not a programme id"));
+      return UsageError(
+          absl::StrCat("--programmes: '", text, "' is not a programme id"));
     }
     request.add_accepted_programme_ids(id);
   }
@@ -288,23 +288,23 @@ int Run(const std::vector<std::string>& args) {
   if (name == "help") {
     if (args.size() == 2 && Commands().contains(args[1])) {
       const Command& command = Commands().at(args[1]);
-      std::cout << "passctl " << command.usage << "\n\n" << command.help
-                << "\n";
+      std::cout << "passctl " << command.usage << "\n\n"
+                << command.help << "\n";
       return kDone;
     }
     std::cout << UsageText() << "\n";
     return kDone;
   }
   if (!Commands().contains(name)) {
-    return UsageError(absl::StrCat("unknown command '", name, "'\n\n",
-                                   UsageText()));
+    return UsageError(
+        absl::StrCat("unknown command '", name, "'\n\n", UsageText()));
   }
-  const bool takes_code = name == "redeem" || name == "check" ||
-                          name == "cancel";
+  const bool takes_code =
+      name == "redeem" || name == "check" || name == "cancel";
   const size_t expected_args = takes_code ? 2 : 1;
   if (args.size() != expected_args) {
-    return UsageError(absl::StrCat("usage: passctl ",
-                                   Commands().at(name).usage));
+    return UsageError(
+        absl::StrCat("usage: passctl ", Commands().at(name).usage));
   }
   if (name == "redeem") return Redeem(args[1]);
   if (name == "check") return Check(args[1]);
