@@ -23,6 +23,29 @@ absl::StatusOr<uint64_t> NextIdAfterLast(const Database& database,
   return last + 1;
 }
 
+// Claims the command's (terminal, request id) for the time it is in a lane.
+// Returns the callback to hand to the lane, which releases the claim before
+// answering; or nullptr after answering ALREADY_EXISTS itself.
+template <typename Outcome>
+absl::AnyInvocable<void(absl::StatusOr<Outcome>) &&> ClaimRequest(
+    InFlightRequests& in_flight, const std::string& terminal_id,
+    const std::string& request_id, const RequestContent& content,
+    absl::AnyInvocable<void(absl::StatusOr<Outcome>) &&> done) {
+  std::string key = IdempotencyKey(terminal_id, request_id);
+  if (!in_flight.TryClaim(key, content)) {
+    std::move(done)(absl::AlreadyExistsError(absl::StrCat(
+        "request_id '", request_id,
+        "' is in use by a concurrent request of this terminal for another "
+        "pass or operation; use a new request_id for a new request")));
+    return nullptr;
+  }
+  return [&in_flight, key = std::move(key),
+          done = std::move(done)](absl::StatusOr<Outcome> outcome) mutable {
+    in_flight.Release(key);
+    std::move(done)(std::move(outcome));
+  };
+}
+
 }  // namespace
 
 PassStore::PassStore(PassStoreOptions options) : options_(std::move(options)) {}
@@ -91,15 +114,29 @@ WriterLane& PassStore::LaneFor(uint64_t serial) {
 }
 
 void PassStore::Redeem(RedeemCommand command, RedeemCallback done) {
+  RedeemCallback claimed = ClaimRequest<RedeemOutcome>(
+      in_flight_, command.terminal_id, command.request_id,
+      {.operation = OperationKind::kRedeem,
+       .serial = command.serial,
+       .venue_id = command.venue_id},
+      std::move(done));
+  if (!claimed) return;
   WriterLane& lane = LaneFor(command.serial);
   lane.Submit(std::make_unique<RedeemOperation>(
-      operation_context_, std::move(command), std::move(done)));
+      operation_context_, std::move(command), std::move(claimed)));
 }
 
 void PassStore::Cancel(CancelCommand command, CancelCallback done) {
+  CancelCallback claimed = ClaimRequest<CancelOutcome>(
+      in_flight_, command.terminal_id, command.request_id,
+      {.operation = OperationKind::kCancel,
+       .serial = command.serial,
+       .venue_id = command.venue_id},
+      std::move(done));
+  if (!claimed) return;
   WriterLane& lane = LaneFor(command.serial);
   lane.Submit(std::make_unique<CancelOperation>(
-      operation_context_, std::move(command), std::move(done)));
+      operation_context_, std::move(command), std::move(claimed)));
 }
 
 absl::StatusOr<PassStatus> PassStore::Check(

@@ -28,6 +28,7 @@
 #include "absl/time/time.h"
 #include "storage/catalog.h"
 #include "storage/database.h"
+#include "storage/in_flight_requests.h"
 #include "storage/lane_operations.h"
 #include "storage/records.h"
 #include "storage/redemption.h"
@@ -116,6 +117,7 @@ class PassStore {
   std::unique_ptr<Database> database_;
   Catalog catalog_;
   std::atomic<uint64_t> next_seq_{1};
+  InFlightRequests in_flight_;
   OperationContext operation_context_;
   std::vector<std::unique_ptr<WriterLane>> lanes_;
 
