@@ -31,12 +31,17 @@ absl::Status CheckSameRequest(const StoredAnswer& answer,
       DescribeAnswer(answer), "; use a new request_id for a new request"));
 }
 
-// Completes an operation: its own failure, else the group's, else its answer.
+// Completes an operation: its own failure, else the group's, else its
+// answer. An operation the lane refused was never staged: it gets the lane's
+// status (UNAVAILABLE).
 template <typename Outcome, typename Callback>
-void Finish(absl::StatusOr<Outcome>& outcome, const absl::Status& write_status,
-            Callback& done) {
-  if (outcome.ok() && !write_status.ok()) outcome = write_status;
-  std::move(done)(std::move(outcome));
+void Finish(std::optional<absl::StatusOr<Outcome>>& outcome,
+            const absl::Status& write_status, Callback& done) {
+  if (!outcome.has_value() || (outcome->ok() && !write_status.ok())) {
+    std::move(done)(write_status);
+    return;
+  }
+  std::move(done)(*std::move(outcome));
 }
 
 }  // namespace

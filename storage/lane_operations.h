@@ -51,7 +51,7 @@ class RedeemOperation final : public LaneOperation {
   const OperationContext& context_;
   RedeemCommand command_;
   RedeemCallback done_;
-  absl::StatusOr<RedeemOutcome> outcome_;
+  std::optional<absl::StatusOr<RedeemOutcome>> outcome_;  // set by Stage
 };
 
 class CancelOperation final : public LaneOperation {
@@ -71,7 +71,7 @@ class CancelOperation final : public LaneOperation {
   const OperationContext& context_;
   CancelCommand command_;
   CancelCallback done_;
-  absl::StatusOr<CancelOutcome> outcome_;
+  std::optional<absl::StatusOr<CancelOutcome>> outcome_;  // set by Stage
 };
 
 }  // namespace passclear::storage

@@ -25,12 +25,24 @@ absl::StatusOr<uint64_t> NextIdAfterLast(const Database& database,
 
 // Claims the command's (terminal, request id) for the time it is in a lane.
 // Returns the callback to hand to the lane, which releases the claim before
-// answering; or nullptr after answering ALREADY_EXISTS itself.
+// answering; or nullptr after answering an error itself (an invalid id,
+// or ALREADY_EXISTS).
 template <typename Outcome>
 absl::AnyInvocable<void(absl::StatusOr<Outcome>) &&> ClaimRequest(
     InFlightRequests& in_flight, const std::string& terminal_id,
     const std::string& request_id, const RequestContent& content,
     absl::AnyInvocable<void(absl::StatusOr<Outcome>) &&> done) {
+  // The server checks these too; the store keeps its key layout safe by
+  // itself (a length prefix is one byte).
+  for (auto [field, value] : {std::pair{"terminal_id", &terminal_id},
+                              std::pair{"request_id", &request_id}}) {
+    if (value->empty() || value->size() > kMaxIdLength) {
+      std::move(done)(absl::InvalidArgumentError(
+          absl::StrCat(field, ": must have 1 to ", kMaxIdLength,
+                       " characters, got ", value->size())));
+      return nullptr;
+    }
+  }
   std::string key = IdempotencyKey(terminal_id, request_id);
   if (!in_flight.TryClaim(key, content)) {
     std::move(done)(absl::AlreadyExistsError(absl::StrCat(

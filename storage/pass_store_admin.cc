@@ -57,7 +57,9 @@ absl::StatusOr<Programme> PassStore::CreateProgramme(
         "valid_until: must be after valid_from (", FormatUtc(spec.valid_from),
         "), got ", FormatUtc(spec.valid_until)));
   }
-  const absl::Duration grace = spec.grace_period.value_or(kDefaultGracePeriod);
+  // Whole seconds, as stored: the programme must judge alike after a restart.
+  const absl::Duration grace = absl::Trunc(
+      spec.grace_period.value_or(kDefaultGracePeriod), absl::Seconds(1));
   if (grace < absl::ZeroDuration() || grace > kMaxGracePeriod) {
     return absl::InvalidArgumentError(
         absl::StrCat("grace_period_seconds: must be between 0 and ",
@@ -70,8 +72,8 @@ absl::StatusOr<Programme> PassStore::CreateProgramme(
                       .sponsor = spec.sponsor,
                       .name = spec.name,
                       .face_value_cents = spec.face_value_cents,
-                      .valid_from = spec.valid_from,
-                      .valid_until = spec.valid_until,
+                      .valid_from = ToStoredPrecision(spec.valid_from),
+                      .valid_until = ToStoredPrecision(spec.valid_until),
                       .grace_period = grace};
   rocksdb::WriteBatch batch;
   batch.Put(database_->Family(FixedFamily::kProgrammes), IdKey(programme.id),

@@ -2,6 +2,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "storage/redemption.h"
 #include "storage/status_macros.h"
 #include "storage/value_encoding.h"
 
@@ -62,6 +63,25 @@ bool ReadRedemption(ValueReader& reader,
   }
   redemption = std::move(info);
   return true;
+}
+
+// The results an answer of each operation can hold (redemption.h).
+bool IsKnownResult(OperationKind operation, uint8_t result) {
+  if (operation == OperationKind::kCancel) {
+    return result >= static_cast<uint8_t>(CancelResult::kCancelled) &&
+           result <= static_cast<uint8_t>(CancelResult::kWindowElapsed);
+  }
+  switch (static_cast<RedeemResult>(result)) {
+    case RedeemResult::kRedeemed:
+    case RedeemResult::kAlreadyRedeemed:
+    case RedeemResult::kUnknownSerial:
+    case RedeemResult::kNotYetValid:
+    case RedeemResult::kExpired:
+    case RedeemResult::kVenueNotAccepting:
+    case RedeemResult::kVenueNotAllowed:
+      return true;
+  }
+  return false;
 }
 
 }  // namespace
@@ -264,6 +284,10 @@ absl::StatusOr<StoredAnswer> DecodeStoredAnswer(absl::string_view bytes) {
                    absl::StrCat("unknown operation ", operation));
   }
   answer.operation = static_cast<OperationKind>(operation);
+  if (!IsKnownResult(answer.operation, answer.result)) {
+    return Corrupt("stored answer",
+                   absl::StrCat("unknown result ", answer.result));
+  }
   return answer;
 }
 

@@ -12,6 +12,7 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
+#include "storage/column_families.h"
 #include "storage/pass_store.h"
 #include "storage/redeem_rules.h"
 #include "storage/redemption.h"
@@ -309,6 +310,54 @@ TEST_F(PassStoreIdempotencyTest, DuplicateInTheSameGroupIsReplayed) {
             1);
 }
 
+// A terminal that reuses one request id for two passes at once: the passes
+// may sit on different writer lanes, which decide in parallel, yet the id
+// must still be carried out once and refused the other time.
+TEST_F(PassStoreIdempotencyTest, ConcurrentReuseOfARequestIdIsCarriedOutOnce) {
+  ASSERT_OK_AND_ASSIGN(std::vector<Booklet> booklets,
+                       store().IssueBooklets(programme_.id, 40, 10));
+  // Free passes by lane (the store maps shard % lanes).
+  std::vector<uint64_t> free[2];
+  for (uint64_t serial : SerialsOf(booklets)) {
+    free[ShardOfSerial(serial, options().shard_count) % options().writer_lanes]
+        .push_back(serial);
+  }
+  ASSERT_EQ(options().writer_lanes, 2u);
+  ASSERT_GE(free[0].size(), 150u);
+  ASSERT_GE(free[1].size(), 150u);
+
+  int both_carried_out = 0;
+  for (int round = 0; round < 150; ++round) {
+    const uint64_t serials[2] = {free[0].back(), free[1].back()};
+    absl::Notification done[2];
+    absl::StatusOr<RedeemOutcome> outcomes[2];
+    for (int i = 0; i < 2; ++i) {
+      store().Redeem(Scan(serials[i], "T-1", absl::StrCat("reused-", round)),
+                     [&, i](absl::StatusOr<RedeemOutcome> outcome) {
+                       outcomes[i] = std::move(outcome);
+                       done[i].Notify();
+                     });
+    }
+    done[0].WaitForNotification();
+    done[1].WaitForNotification();
+    int carried_out = 0;
+    for (int i = 0; i < 2; ++i) {
+      if (outcomes[i].ok()) {
+        EXPECT_EQ(outcomes[i]->result, RedeemResult::kRedeemed);
+        ++carried_out;
+        free[i].pop_back();
+      } else {
+        EXPECT_EQ(outcomes[i].status().code(), absl::StatusCode::kAlreadyExists)
+            << outcomes[i].status();
+      }
+    }
+    EXPECT_GE(carried_out, 1) << "round " << round;
+    if (carried_out == 2) ++both_carried_out;
+  }
+  EXPECT_EQ(both_carried_out, 0) << "one request id redeemed two passes in "
+                                 << both_carried_out << " of 150 rounds";
+}
+
 // Terminals and the server's clock carry nanoseconds (the gRPC Timestamp
 // does). A retry must still get the answer the first attempt got, to the
 // nanosecond, not a copy rounded by the store's on-disk precision.
@@ -335,6 +384,30 @@ TEST_F(PassStoreIdempotencyTest, ReplayMatchesTheOriginalToTheNanosecond) {
                        Redeem(Scan(serials_[0], "T-2", "r-1")));
   ASSERT_EQ(second.result, RedeemResult::kAlreadyRedeemed);
   EXPECT_EQ(second.redemption, original.redemption);
+}
+
+// The store guards its key layout itself, whatever its caller checked: an
+// id over 64 bytes could otherwise collide with another in the
+// length-prefixed idempotency key.
+TEST_F(PassStoreIdempotencyTest, RefusesEmptyOrOversizedIdsAndWritesNothing) {
+  for (RedeemCommand command :
+       {Scan(serials_[0], std::string(65, 'a'), "r-1"),
+        Scan(serials_[0], "T-1", std::string(256, 'a')),
+        Scan(serials_[0], "", "r-1"), Scan(serials_[0], "T-1", "")}) {
+    absl::StatusOr<RedeemOutcome> outcome = Redeem(command);
+    EXPECT_EQ(outcome.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_TRUE(Contains(outcome.status().message(), "_id: must have 1 to 64"))
+        << outcome.status();
+  }
+  absl::StatusOr<CancelOutcome> cancel = Cancel({.serial = serials_[0],
+                                                 .venue_id = venue_.id,
+                                                 .terminal_id = "T-1",
+                                                 .request_id = ""});
+  EXPECT_EQ(cancel.status().code(), absl::StatusCode::kInvalidArgument);
+  ASSERT_OK_AND_ASSIGN(PassStatus untouched,
+                       store().Check(serials_[0], std::nullopt));
+  EXPECT_EQ(untouched.pass.state, PassState::kIssued);
+  EXPECT_EQ(ClaimLineCount(), 0u);
 }
 
 }  // namespace

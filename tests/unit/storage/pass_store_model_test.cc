@@ -26,8 +26,10 @@ namespace passclear::storage {
 namespace {
 
 constexpr uint64_t kUnknownVenue = 77;
-constexpr int kOperations = 1500;
+constexpr int kOperations = 3000;
 constexpr int kReopenOneIn = 250;
+// Two passes of the short programme that only the grace probe redeems.
+constexpr uint64_t kGraceProbeSerials[] = {49, 50};
 
 // One request as a terminal sends it.
 struct Request {
@@ -186,22 +188,44 @@ class PassStoreModelTest : public TempStoreTest,
   // The serial, venue and terminal of a new random request.
   Request RandomRequest(std::mt19937_64& random, OperationKind operation) {
     Request request{.operation = operation};
-    // Mostly issued serials, some never issued.
-    request.serial = std::uniform_int_distribution<uint64_t>(0, 53)(random);
+    // Mostly issued serials, some never issued; never the two kept for the
+    // grace probe.
+    do {
+      request.serial = std::uniform_int_distribution<uint64_t>(0, 53)(random);
+    } while (request.serial == kGraceProbeSerials[0] ||
+             request.serial == kGraceProbeSerials[1]);
     request.terminal_id = terminals_[random() % terminals_.size()];
     request.venue_id = random() % 20 == 0 ? kUnknownVenue : 1 + random() % 3;
-    if (operation == OperationKind::kCancel && random() % 10 < 7) {
-      // Mostly cancel as the redeeming terminal would.
+    if (operation == OperationKind::kCancel) {
+      // Mostly a recent redemption, mostly by the terminal that made it: a
+      // scan noticed as a mistake.
+      if (!recent_redemptions_.empty() && random() % 10 < 7) {
+        request.serial =
+            random() % 2 == 0
+                ? recent_redemptions_.back()
+                : recent_redemptions_[random() % recent_redemptions_.size()];
+      }
       auto pass = model_->passes().find(request.serial);
-      if (pass != model_->passes().end() && pass->second.redemption) {
+      if (pass != model_->passes().end() && pass->second.redemption &&
+          random() % 10 < 8) {
         request.venue_id = pass->second.redemption->venue_id;
         request.terminal_id = pass->second.redemption->terminal_id;
       }
     }
-    if (operation == OperationKind::kRedeem && random() % 2 == 0) {
-      // Scanned offline a while ago.
-      request.scanned_at =
-          clock().Now() - absl::Microseconds(random() % 14'400'000'000);
+    if (operation == OperationKind::kRedeem) {
+      const int when = static_cast<int>(random() % 10);
+      if (when < 4) {
+        // Scanned offline up to four hours ago.
+        request.scanned_at =
+            clock().Now() - absl::Microseconds(random() % 14'400'000'000);
+      } else if (when < 5) {
+        // Scanned on a validity boundary of the short programme, or a
+        // microsecond either side.
+        request.scanned_at =
+            (random() % 2 == 0 ? short_lived_->valid_from
+                               : short_lived_->valid_until) +
+            absl::Microseconds(static_cast<int64_t>(random() % 3) - 1);
+      }
     }
     return request;
   }
@@ -233,7 +257,12 @@ class PassStoreModelTest : public TempStoreTest,
       ASSERT_TRUE(actual.ok()) << actual.status();
       uint64_t seq = 0;
       if (actual->result == RedeemResult::kRedeemed && actual->redemption) {
+        recent_redemptions_.push_back(request.serial);
+        if (recent_redemptions_.size() > 5) {
+          recent_redemptions_.erase(recent_redemptions_.begin());
+        }
         seq = actual->redemption->seq;
+        last_recorded_at_ = actual->redemption->recorded_at;
         EXPECT_GT(seq, last_seq_) << "sequence numbers must only grow";
         last_seq_ = seq;
       }
@@ -352,10 +381,13 @@ class PassStoreModelTest : public TempStoreTest,
   }
 
   std::unique_ptr<Model> model_;
+  const Programme* short_lived_ = nullptr;
   std::vector<std::string> terminals_ = {"T-a", "T-b", "T-c", "T-d"};
   std::map<std::pair<std::string, std::string>, FirstAnswer> answers_;
   std::vector<std::pair<std::string, std::string>> answered_keys_;
   uint64_t last_seq_ = 0;
+  std::optional<absl::Time> last_recorded_at_;
+  std::vector<uint64_t> recent_redemptions_;  // serials, newest last
 };
 
 TEST_P(PassStoreModelTest, StoreAgreesWithTheModel) {
@@ -363,13 +395,13 @@ TEST_P(PassStoreModelTest, StoreAgreesWithTheModel) {
   std::mt19937_64 random(seed);
   model_ = std::make_unique<Model>(absl::Minutes(15));
 
-  // Two programmes: one valid all along, one that opens a few hours in and
-  // closes (grace included) about a day and a half later.
+  // Two programmes: one valid all along, one that opens two hours in and
+  // closes, grace included, about half-way through the run.
   ASSERT_OK_AND_ASSIGN(const Programme all_year, CreateProgramme());
   ASSERT_OK_AND_ASSIGN(
       const Programme short_lived,
-      CreateProgramme(TestEpoch() + absl::Hours(4),
-                      TestEpoch() + absl::Hours(30), absl::Hours(3)));
+      CreateProgramme(TestEpoch() + absl::Hours(2),
+                      TestEpoch() + absl::Hours(10), absl::Hours(2)));
   ASSERT_OK_AND_ASSIGN(std::vector<Booklet> long_booklets,
                        store().IssueBooklets(all_year.id, 4, 10));
   ASSERT_OK_AND_ASSIGN(std::vector<Booklet> short_booklets,
@@ -377,6 +409,7 @@ TEST_P(PassStoreModelTest, StoreAgreesWithTheModel) {
   for (uint64_t serial : SerialsOf(long_booklets)) {
     model_->AddPass(serial, &all_year);
   }
+  short_lived_ = &short_lived;
   for (uint64_t serial : SerialsOf(short_booklets)) {
     model_->AddPass(serial, &short_lived);
   }
@@ -391,23 +424,73 @@ TEST_P(PassStoreModelTest, StoreAgreesWithTheModel) {
   }
 
   uint64_t next_request = 0;
+  bool grace_probed = false;
   for (int op = 0; op < kOperations; ++op) {
     SCOPED_TRACE(absl::StrCat("seed ", seed, ", operation ", op, " at ",
                               absl::FormatTime(clock().Now())));
     // Time passes: mostly seconds, sometimes long enough for a cancel
-    // window to elapse. Always whole microseconds, as the store keeps them.
-    if (random() % 2 == 0) {
-      clock().Advance(absl::Microseconds(random() % 120'000'000));
+    // window to elapse, and sometimes straight to an edge that the next
+    // request then probes. Always whole microseconds, as the store keeps
+    // them.
+    enum class Probe { kNone, kCancelWindowEdge, kGraceEdge };
+    Probe probe = Probe::kNone;
+    const int tick = static_cast<int>(random() % 200);
+    const absl::Duration one_micro_either_side =
+        absl::Microseconds(static_cast<int64_t>(random() % 3) - 1);
+    if (tick < 120) {
+      clock().Advance(absl::Microseconds(random() % 20'000'000));
+    } else if (tick < 124) {
+      clock().Advance(absl::Minutes(13) +
+                      absl::Microseconds(random() % 180'000'000));
+    } else if (tick < 134 && !recent_redemptions_.empty()) {
+      const absl::Time edge =
+          *last_recorded_at_ + absl::Minutes(15) + one_micro_either_side;
+      if (edge > clock().Now()) {
+        clock().Set(edge);
+        probe = Probe::kCancelWindowEdge;
+      }
+    } else if (tick < 135) {
+      clock().Advance(absl::Microseconds(random() % 3'000'000'000));
     }
-    if (random() % 20 == 0) {
-      clock().Advance(absl::Microseconds(random() % 1'800'000'000));
+    // No step above is longer than an hour, so the run always passes
+    // through the last hour of the short programme's acceptance.
+    if (!grace_probed &&
+        clock().Now() > short_lived.accepted_until() - absl::Hours(1)) {
+      probe = Probe::kGraceEdge;
+      grace_probed = true;
     }
     if (random() % kReopenOneIn == 0) {
+      // The lane count is not part of the store: any will do on reopen.
+      options().writer_lanes = 1 + random() % options().shard_count;
       ASSERT_OK(Reopen());
     }
 
     const int dice = static_cast<int>(random() % 100);
-    if (dice < 15 && !answered_keys_.empty()) {
+    if (probe == Probe::kCancelWindowEdge) {
+      // The terminal cancels its last scan just as the window closes.
+      const uint64_t serial = recent_redemptions_.back();
+      const std::optional<RedemptionInfo>& redemption =
+          model_->passes().at(serial).redemption;
+      Request request{
+          .operation = OperationKind::kCancel,
+          .serial = serial,
+          .venue_id = redemption ? redemption->venue_id : 1,
+          .terminal_id = redemption ? redemption->terminal_id : terminals_[0],
+          .request_id = absl::StrCat("r-", next_request++)};
+      Apply(request);
+    } else if (probe == Probe::kGraceEdge) {
+      // Scans made on the last valid instant, uploaded as acceptance ends
+      // and a microsecond later, of the two passes kept unredeemed for it.
+      for (int offset : {0, 1}) {
+        clock().Set(short_lived.accepted_until() + absl::Microseconds(offset));
+        Apply({.operation = OperationKind::kRedeem,
+               .serial = kGraceProbeSerials[offset],
+               .venue_id = random() % 2 == 0 ? uint64_t{1} : uint64_t{3},
+               .terminal_id = terminals_[random() % terminals_.size()],
+               .request_id = absl::StrCat("r-", next_request++),
+               .scanned_at = short_lived.valid_until});
+      }
+    } else if (dice < 15 && !answered_keys_.empty()) {
       // A terminal retries an earlier request unchanged.
       const Request retry =
           answers_.at(answered_keys_[random() % answered_keys_.size()]).request;
@@ -423,14 +506,15 @@ TEST_P(PassStoreModelTest, StoreAgreesWithTheModel) {
       Apply(request);
     } else if (dice < 90) {
       Request request = RandomRequest(
-          random, dice < 70 ? OperationKind::kRedeem : OperationKind::kCancel);
+          random, dice < 68 ? OperationKind::kRedeem : OperationKind::kCancel);
       request.request_id = absl::StrCat("r-", next_request++);
       Apply(request);
     } else {
       const uint64_t serial = random() % 54;
       std::optional<uint64_t> venue;
-      if (random() % 4 != 0)
+      if (random() % 4 != 0) {
         venue = random() % 20 == 0 ? kUnknownVenue : 1 + random() % 3;
+      }
       ExpectCheckMatchesModel(serial, venue);
     }
     if (HasFailure()) {

@@ -9,7 +9,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
+#include "rocksdb/db.h"
+#include "storage/key_codec.h"
 #include "storage/pass_store.h"
+#include "storage/record_codec.h"
 #include "storage/redemption.h"
 #include "tests/unit/storage/temp_store.h"
 
@@ -304,6 +307,36 @@ TEST_F(PassStoreOpenTest, LargestIssueIsAccepted) {
   EXPECT_EQ(booklets.back().first_serial + 9, uint64_t{10} * 1000);
   EXPECT_TRUE(PassExists(10000));
   EXPECT_FALSE(PassExists(10001));
+}
+
+// Serials are printed with 12 digits: an issue that would go past the last
+// one is refused whole, and one that ends exactly on it is accepted.
+TEST_F(PassStoreOpenTest, SerialSpaceEndsAtTwelveDigits) {
+  ASSERT_OK_AND_ASSIGN(Programme programme, CreateProgramme());
+  // Skip ahead to near the end of the serial space, as a store that issued
+  // almost a trillion passes would be.
+  rocksdb::WriteOptions sync;
+  sync.sync = true;
+  ASSERT_TRUE(store()
+                  .database()
+                  .db()
+                  ->Put(sync, kMetaNextSerial, EncodeMetaNumber(kMaxSerial - 9))
+                  .ok());
+  ASSERT_OK(Reopen());
+
+  absl::StatusOr<std::vector<Booklet>> too_many =
+      store().IssueBooklets(programme.id, 2, 10);
+  EXPECT_EQ(too_many.status().code(), absl::StatusCode::kResourceExhausted)
+      << too_many.status();
+  EXPECT_FALSE(PassExists(kMaxSerial - 9));
+
+  ASSERT_OK_AND_ASSIGN(std::vector<Booklet> last,
+                       store().IssueBooklets(programme.id, 2, 5));
+  EXPECT_EQ(last[0].first_serial, kMaxSerial - 9);
+  EXPECT_EQ(last[1].first_serial + 4, kMaxSerial);
+  EXPECT_TRUE(PassExists(kMaxSerial));
+  EXPECT_EQ(store().IssueBooklets(programme.id, 1, 5).status().code(),
+            absl::StatusCode::kResourceExhausted);
 }
 
 TEST_F(PassStoreOpenTest, VenueValidationNamesTheFieldAndWritesNothing) {

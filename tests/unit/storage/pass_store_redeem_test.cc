@@ -383,8 +383,71 @@ TEST_F(PassStoreRedeemTest,
                                                   .venue_id = venue_.id,
                                                   .terminal_id = "T-1",
                                                   .request_id = "r-1"});
-  EXPECT_EQ(outcome.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(outcome.status().code(), absl::StatusCode::kUnavailable)
+      << outcome.status();
   ExpectNothingWritten(serials_[0]);
+}
+
+// A full lane refuses at once, saying so: UNAVAILABLE means nothing was
+// written and the terminal may retry with the same request id.
+TEST_F(PassStoreRedeemTest, FullLaneAnswersUnavailableAndWritesNothing) {
+  options().writer_lanes = 1;
+  options().max_queue_depth = 1;
+  ASSERT_OK(Reopen());
+  absl::Notification lane_held;
+  absl::Notification release_lane;
+  absl::Notification hold_done;
+  store().Redeem({.serial = serials_[0],
+                  .venue_id = venue_.id,
+                  .terminal_id = "T-0",
+                  .request_id = "hold"},
+                 [&](absl::StatusOr<RedeemOutcome>) {
+                   lane_held.Notify();
+                   release_lane.WaitForNotification();
+                   hold_done.Notify();
+                 });
+  lane_held.WaitForNotification();
+  // Fills the queue.
+  absl::Notification queued_done;
+  store().Redeem({.serial = serials_[1],
+                  .venue_id = venue_.id,
+                  .terminal_id = "T-1",
+                  .request_id = "r-1"},
+                 [&](absl::StatusOr<RedeemOutcome>) { queued_done.Notify(); });
+
+  // Answered at once, on this thread, while the lane is busy.
+  absl::StatusOr<RedeemOutcome> refused = Redeem({.serial = serials_[2],
+                                                  .venue_id = venue_.id,
+                                                  .terminal_id = "T-1",
+                                                  .request_id = "r-2"});
+  absl::StatusOr<CancelOutcome> refused_cancel = Cancel({.serial = serials_[0],
+                                                         .venue_id = venue_.id,
+                                                         .terminal_id = "T-0",
+                                                         .request_id = "c-1"});
+  release_lane.Notify();
+  hold_done.WaitForNotification();
+  queued_done.WaitForNotification();
+
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kUnavailable)
+      << refused.status();
+  EXPECT_TRUE(Contains(refused.status().message(), "retry"))
+      << refused.status();
+  EXPECT_EQ(refused_cancel.status().code(), absl::StatusCode::kUnavailable)
+      << refused_cancel.status();
+  ASSERT_OK_AND_ASSIGN(PassStatus untouched,
+                       store().Check(serials_[2], std::nullopt));
+  EXPECT_EQ(untouched.pass.state, PassState::kIssued);
+  ASSERT_OK_AND_ASSIGN(PassStatus still_redeemed,
+                       store().Check(serials_[0], std::nullopt));
+  EXPECT_EQ(still_redeemed.pass.state, PassState::kRedeemed);
+
+  // The retry, once the lane has room, is decided normally.
+  ASSERT_OK_AND_ASSIGN(RedeemOutcome retry, Redeem({.serial = serials_[2],
+                                                    .venue_id = venue_.id,
+                                                    .terminal_id = "T-1",
+                                                    .request_id = "r-2"}));
+  EXPECT_EQ(retry.result, RedeemResult::kRedeemed);
+  EXPECT_FALSE(retry.replayed);
 }
 
 // Many scans of one pass decided in the same writer-lane group: the group

@@ -20,6 +20,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <ostream>
 #include <string>
 #include <utility>
 #include <vector>
@@ -57,6 +58,31 @@
       PASSCLEAR_TEST_CONCAT(passclear_test_statusor_, __LINE__), lhs, expr)
 
 namespace passclear::storage {
+
+// Readable failure messages for the records tests compare.
+inline void PrintTo(const Programme& programme, std::ostream* out) {
+  *out << "Programme{id=" << programme.id << ", sponsor=\"" << programme.sponsor
+       << "\", name=\"" << programme.name
+       << "\", face_value_cents=" << programme.face_value_cents
+       << ", valid_from=" << programme.valid_from
+       << ", valid_until=" << programme.valid_until
+       << ", grace_period=" << programme.grace_period << "}";
+}
+
+inline void PrintTo(const RedemptionInfo& redemption, std::ostream* out) {
+  *out << "RedemptionInfo{seq=" << redemption.seq
+       << ", venue_id=" << redemption.venue_id << ", terminal_id=\""
+       << redemption.terminal_id << "\", scanned_at=" << redemption.scanned_at
+       << ", recorded_at=" << redemption.recorded_at << "}";
+}
+
+inline void PrintTo(const ClaimLine& line, std::ostream* out) {
+  *out << "ClaimLine{serial=" << line.serial
+       << ", programme_id=" << line.programme_id
+       << ", face_value_cents=" << line.face_value_cents << ", terminal_id=\""
+       << line.terminal_id << "\", scanned_at=" << line.scanned_at
+       << ", recorded_at=" << line.recorded_at << "}";
+}
 
 // A clock the test moves by hand. Readable from the writer lanes' threads.
 class FakeClock {
