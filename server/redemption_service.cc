@@ -133,10 +133,12 @@ grpc::ServerUnaryReactor* RedemptionService::RedeemBatch(
   }
   // Every result exists before any item is submitted: lanes fill them
   // concurrently, each its own, and the container never grows meanwhile.
-  for (int i = 0; i < request->items_size(); ++i) response->add_results();
-  auto completion =
-      std::make_shared<BatchCompletion>(reactor, request->items_size());
-  for (int i = 0; i < request->items_size(); ++i) {
+  // The last item to complete finishes the call, after which neither
+  // `request` nor `response` may be touched: the loop bound is read once.
+  const int item_count = request->items_size();
+  for (int i = 0; i < item_count; ++i) response->add_results();
+  auto completion = std::make_shared<BatchCompletion>(reactor, item_count);
+  for (int i = 0; i < item_count; ++i) {
     const v1::RedeemBatchItem& item = request->items(i);
     v1::RedeemResponse* result = response->mutable_results(i);
     absl::StatusOr<uint64_t> serial = ParsePassCode(item.code());
@@ -151,6 +153,7 @@ grpc::ServerUnaryReactor* RedemptionService::RedeemBatch(
         .venue_id = request->venue_id(),
         .terminal_id = request->terminal_id(),
         .request_id = item.request_id(),
+        // CheckBatch accepted every item's scan time against this `now`.
         .scanned_at =
             *ParseScanTime("", item.has_scanned_at(), item.scanned_at(), now)};
     store_.Redeem(std::move(command),
