@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Measures, in one run on this machine, redemptions per second through the
 # real passclear-server (durable: every answer waits for the WAL fsync) for
-# unary Redeem and for RedeemBatch, next to passclear-empty-server (the same
-# gRPC service with empty handlers: the ceiling gRPC allows here).
+# unary Redeem, RedeemBatch and RedeemStream, next to passclear-empty-server
+# (the same gRPC service with empty handlers: the ceiling gRPC allows here).
+# For streams, "items/call" is the number of requests in flight per stream.
 #
 # Usage: bench/compare_redeem.sh [seconds per run, default 10]
 # Needs a build (deploy/scripts/build.sh). Prints a Markdown table.
@@ -52,3 +53,7 @@ port=$(cat "$work/port")
 load "passclear (durable)" "127.0.0.1:$port" --clients=32 --passes=600000
 load "passclear (durable)" "127.0.0.1:$port" --clients=8 --mode=batch \
   --batch_size=100 --passes=1500000
+load "passclear (durable)" "127.0.0.1:$port" --clients=32 --mode=stream \
+  --batch_size=1 --passes=600000
+load "passclear (durable)" "127.0.0.1:$port" --clients=8 --mode=stream \
+  --batch_size=32 --passes=600000

@@ -9,6 +9,8 @@
 // the AdminService; without it (for passclear-empty-server) it makes up
 // well-formed codes. Prints one JSON line with throughput and latency
 // percentiles, and a Markdown table row.
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
 #include <iostream>
@@ -17,10 +19,12 @@
 #include <thread>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "grpcpp/create_channel.h"
@@ -34,8 +38,11 @@ ABSL_FLAG(std::string, label, "passclear", "name of this run in the report");
 ABSL_FLAG(int, clients, 32, "concurrent clients (threads)");
 ABSL_FLAG(int, channels, 4, "gRPC connections shared by the clients");
 ABSL_FLAG(absl::Duration, duration, absl::Seconds(10), "measured run time");
-ABSL_FLAG(std::string, mode, "unary", "'unary' (Redeem) or 'batch'");
-ABSL_FLAG(int, batch_size, 100, "items per RedeemBatch in batch mode");
+ABSL_FLAG(std::string, mode, "unary",
+          "'unary' (Redeem), 'batch' (RedeemBatch) or 'stream' (RedeemStream)");
+ABSL_FLAG(int, batch_size, 100,
+          "items per RedeemBatch in batch mode; requests in flight per "
+          "stream in stream mode");
 ABSL_FLAG(bool, setup, true, "create a programme, passes and a venue first");
 ABSL_FLAG(int, passes, 200000, "passes to issue with --setup");
 
@@ -105,6 +112,51 @@ struct ClientResult {
   int64_t errors = 0;
 };
 
+// One client in stream mode: one RedeemStream call for the whole run, with
+// up to `window` requests in flight; a reader thread matches answers to
+// requests by request id.
+void RunStreamClient(v1::RedemptionService::Stub& stub, const Scheme& scheme,
+                     const std::string& terminal, int window, absl::Time end,
+                     std::atomic<size_t>& next_code, ClientResult& result) {
+  grpc::ClientContext context;
+  auto stream = stub.RedeemStream(&context);
+  absl::Mutex mu;
+  absl::flat_hash_map<std::string, absl::Time> sent_at;
+  int outstanding = 0;
+  std::thread reader([&] {
+    v1::RedeemResponse response;
+    while (stream->Read(&response)) {
+      absl::MutexLock lock(&mu);
+      auto it = sent_at.find(response.request_id());
+      if (it == sent_at.end()) continue;
+      result.latencies_us.push_back(
+          absl::ToInt64Microseconds(absl::Now() - it->second));
+      sent_at.erase(it);
+      --outstanding;
+      result.redeemed += response.result() == v1::REDEEM_RESULT_REDEEMED;
+    }
+  });
+  while (absl::Now() < end) {
+    const size_t index = next_code.fetch_add(1);
+    v1::RedeemRequest request;
+    request.set_code(scheme.codes[index % scheme.codes.size()]);
+    request.set_venue_id(scheme.venue_id);
+    request.set_terminal_id(terminal);
+    request.set_request_id(absl::StrCat(index));
+    {
+      absl::MutexLock lock(&mu);
+      const auto has_room = [&] { return outstanding < window; };
+      mu.Await(absl::Condition(&has_room));
+      ++outstanding;
+      sent_at[request.request_id()] = absl::Now();
+    }
+    if (!stream->Write(request)) break;
+  }
+  stream->WritesDone();
+  reader.join();
+  if (!stream->Finish().ok()) ++result.errors;
+}
+
 double Percentile(const std::vector<int64_t>& sorted, double p) {
   if (sorted.empty()) return 0;
   size_t index = static_cast<size_t>(p * (sorted.size() - 1) + 0.5);
@@ -126,8 +178,10 @@ int Main() {
                             ? SetUp(*v1::AdminService::NewStub(channels[0]),
                                     absl::GetFlag(FLAGS_passes))
                             : MadeUpScheme(absl::GetFlag(FLAGS_passes));
-  const bool batch = absl::GetFlag(FLAGS_mode) == "batch";
-  const int batch_size = batch ? absl::GetFlag(FLAGS_batch_size) : 1;
+  const std::string mode = absl::GetFlag(FLAGS_mode);
+  const bool batch = mode == "batch";
+  const bool stream = mode == "stream";
+  const int batch_size = batch || stream ? absl::GetFlag(FLAGS_batch_size) : 1;
   const int clients = absl::GetFlag(FLAGS_clients);
 
   std::atomic<size_t> next_code{0};
@@ -138,7 +192,14 @@ int Main() {
     threads.emplace_back([&, c] {
       auto stub = v1::RedemptionService::NewStub(channels[c % channels.size()]);
       ClientResult& result = results[c];
-      const std::string terminal = absl::StrCat("load-", c);
+      // Unique per run, so that request ids never collide with an earlier
+      // run's against the same server.
+      const std::string terminal = absl::StrCat("load-", getpid(), "-", c);
+      if (stream) {
+        RunStreamClient(*stub, scheme, terminal, batch_size, end, next_code,
+                        result);
+        return;
+      }
       while (absl::Now() < end) {
         const size_t first = next_code.fetch_add(batch_size);
         const absl::Time start = absl::Now();
@@ -196,15 +257,15 @@ int Main() {
       "\"calls_per_second\":%.0f,\"redeemed_per_second\":%.0f,"
       "\"errors\":%d,\"p50_ms\":%.2f,\"p90_ms\":%.2f,\"p99_ms\":%.2f,"
       "\"p999_ms\":%.2f,\"max_ms\":%.2f}\n",
-      label, batch ? "batch" : "unary", clients, batch_size, calls_per_second,
+      label, mode.c_str(), clients, batch_size, calls_per_second,
       redeemed_per_second, errors, Percentile(latencies, 0.5),
       Percentile(latencies, 0.9), Percentile(latencies, 0.99),
       Percentile(latencies, 0.999), Percentile(latencies, 1.0));
   std::cout << absl::StrFormat(
       "| %s | %s | %d | %d | %.0f | %.0f | %d | %.2f | %.2f | %.2f |\n", label,
-      batch ? "batch" : "unary", clients, batch_size, calls_per_second,
-      redeemed_per_second, errors, Percentile(latencies, 0.5),
-      Percentile(latencies, 0.99), Percentile(latencies, 1.0));
+      mode.c_str(), clients, batch_size, calls_per_second, redeemed_per_second,
+      errors, Percentile(latencies, 0.5), Percentile(latencies, 0.99),
+      Percentile(latencies, 1.0));
   return errors == 0 ? 0 : 1;
 }
 

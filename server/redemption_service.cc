@@ -10,27 +10,13 @@
 #include "server/grpc_status.h"
 #include "server/pass_code.h"
 #include "server/proto_convert.h"
+#include "server/redeem_command.h"
+#include "server/redeem_stream.h"
 #include "server/request_validation.h"
 #include "storage/status_macros.h"
 
 namespace passclear {
 namespace {
-
-absl::StatusOr<storage::RedeemCommand> ToRedeemCommand(
-    const v1::RedeemRequest& request, absl::Time now) {
-  RETURN_IF_ERROR(CheckVenueId("venue_id", request.venue_id()));
-  RETURN_IF_ERROR(CheckIdentifier("terminal_id", request.terminal_id()));
-  RETURN_IF_ERROR(CheckIdentifier("request_id", request.request_id()));
-  ASSIGN_OR_RETURN(std::optional<absl::Time> scanned_at,
-                   ParseScanTime("scanned_at", request.has_scanned_at(),
-                                 request.scanned_at(), now));
-  ASSIGN_OR_RETURN(uint64_t serial, ParsePassCode(request.code()));
-  return storage::RedeemCommand{.serial = serial,
-                                .venue_id = request.venue_id(),
-                                .terminal_id = request.terminal_id(),
-                                .request_id = request.request_id(),
-                                .scanned_at = scanned_at};
-}
 
 // Checks the batch as a whole: ids, size, every item's request id and scan
 // time. Codes are judged item by item later (a misread code refuses its item,
@@ -112,12 +98,13 @@ grpc::ServerUnaryReactor* RedemptionService::Redeem(
     reactor->Finish(ToGrpcStatus(command.status()));
     return reactor;
   }
-  store_.Redeem(
-      *std::move(command),
-      [reactor, response](absl::StatusOr<storage::RedeemOutcome> outcome) {
-        if (outcome.ok()) FillRedeemResponse(*outcome, response);
-        reactor->Finish(ToGrpcStatus(outcome.status()));
-      });
+  store_.Redeem(*std::move(command),
+                [reactor, request,
+                 response](absl::StatusOr<storage::RedeemOutcome> outcome) {
+                  response->set_request_id(request->request_id());
+                  if (outcome.ok()) FillRedeemResponse(*outcome, response);
+                  reactor->Finish(ToGrpcStatus(outcome.status()));
+                });
   return reactor;
 }
 
@@ -141,6 +128,7 @@ grpc::ServerUnaryReactor* RedemptionService::RedeemBatch(
   for (int i = 0; i < item_count; ++i) {
     const v1::RedeemBatchItem& item = request->items(i);
     v1::RedeemResponse* result = response->mutable_results(i);
+    result->set_request_id(item.request_id());
     absl::StatusOr<uint64_t> serial = ParsePassCode(item.code());
     if (!serial.ok()) {
       FillRefusal(v1::REDEEM_RESULT_MALFORMED_CODE, 0,
@@ -171,6 +159,11 @@ grpc::ServerUnaryReactor* RedemptionService::RedeemBatch(
                   });
   }
   return reactor;
+}
+
+grpc::ServerBidiReactor<v1::RedeemRequest, v1::RedeemResponse>*
+RedemptionService::RedeemStream(grpc::CallbackServerContext*) {
+  return new RedeemStreamReactor(store_);
 }
 
 grpc::ServerUnaryReactor* RedemptionService::CheckPass(

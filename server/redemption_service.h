@@ -25,6 +25,8 @@ class RedemptionService final : public v1::RedemptionService::CallbackService {
       grpc::CallbackServerContext* context,
       const v1::RedeemBatchRequest* request,
       v1::RedeemBatchResponse* response) override;
+  grpc::ServerBidiReactor<v1::RedeemRequest, v1::RedeemResponse>* RedeemStream(
+      grpc::CallbackServerContext* context) override;
   grpc::ServerUnaryReactor* CheckPass(grpc::CallbackServerContext* context,
                                       const v1::CheckPassRequest* request,
                                       v1::CheckPassResponse* response) override;

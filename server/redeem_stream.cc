@@ -1,0 +1,120 @@
+#include "server/redeem_stream.h"
+
+#include <utility>
+
+#include "server/grpc_status.h"
+#include "server/proto_convert.h"
+#include "server/redeem_command.h"
+
+namespace passclear {
+
+RedeemStreamReactor::RedeemStreamReactor(storage::PassStore& store)
+    : store_(store) {
+  StartRead(&request_);
+}
+
+void RedeemStreamReactor::OnReadDone(bool ok) {
+  absl::StatusOr<storage::RedeemCommand> command;
+  {
+    absl::MutexLock lock(&mu_);
+    reading_ = false;
+    if (finished_ || !status_.ok()) return;
+    if (!ok) {
+      reads_done_ = true;  // the client half-closed, or the call ended
+    } else {
+      command = ToRedeemCommand(request_, store_.Now());
+      if (!command.ok()) {
+        status_ = command.status();
+      } else {
+        ++in_flight_;
+      }
+    }
+  }
+  if (ok && command.ok()) {
+    // Outside the lock: a refused submission answers at once, on this thread.
+    store_.Redeem(*std::move(command),
+                  [this, request_id = request_.request_id()](
+                      absl::StatusOr<storage::RedeemOutcome> outcome) {
+                    OnAnswer(std::move(outcome), request_id);
+                  });
+  }
+  Actions actions;
+  {
+    absl::MutexLock lock(&mu_);
+    actions = NextActions();
+  }
+  Start(actions);
+}
+
+void RedeemStreamReactor::OnAnswer(
+    absl::StatusOr<storage::RedeemOutcome> outcome,
+    const std::string& request_id) {
+  Actions actions;
+  {
+    absl::MutexLock lock(&mu_);
+    --in_flight_;
+    v1::RedeemResponse response;
+    response.set_request_id(request_id);
+    if (outcome.ok()) {
+      FillRedeemResponse(*outcome, &response);
+      pending_.push_back(std::move(response));
+    } else if (absl::IsAlreadyExists(outcome.status())) {
+      response.set_result(v1::REDEEM_RESULT_REQUEST_ID_CONFLICT);
+      response.set_message(std::string(outcome.status().message()));
+      pending_.push_back(std::move(response));
+    } else if (status_.ok()) {
+      // Nothing was decided for this request: end the stream so that the
+      // client retries its unanswered requests, with the same ids.
+      status_ = outcome.status();
+    }
+    actions = NextActions();
+  }
+  Start(actions);
+}
+
+void RedeemStreamReactor::OnWriteDone(bool ok) {
+  Actions actions;
+  {
+    absl::MutexLock lock(&mu_);
+    writing_ = false;
+    if (!ok) write_failed_ = true;  // the client is gone
+    actions = NextActions();
+  }
+  Start(actions);
+}
+
+RedeemStreamReactor::Actions RedeemStreamReactor::NextActions() {
+  Actions actions;
+  if (finished_) return actions;
+  if (write_failed_) pending_.clear();
+  if (!writing_ && !pending_.empty()) {
+    writing_response_ = std::move(pending_.front());
+    pending_.pop_front();
+    writing_ = true;
+    actions.write = true;
+  }
+  if (!reading_ && !reads_done_ && status_.ok() && !write_failed_ &&
+      in_flight_ < kMaxInFlight) {
+    reading_ = true;
+    actions.read = true;
+  }
+  // Finish once every decided request is answered (or cannot be); a read
+  // still pending when the stream ends in error completes with ok=false.
+  const bool no_more_requests = reads_done_ || !status_.ok() || write_failed_;
+  if (no_more_requests && !actions.read && in_flight_ == 0 && !writing_ &&
+      pending_.empty()) {
+    finished_ = true;
+    actions.finish = true;
+    actions.finish_status = status_;
+  }
+  return actions;
+}
+
+void RedeemStreamReactor::Start(const Actions& actions) {
+  // writing_response_ is not touched again until OnWriteDone.
+  if (actions.write) StartWrite(&writing_response_);
+  if (actions.read) StartRead(&request_);
+  if (actions.finish) Finish(ToGrpcStatus(actions.finish_status));
+}
+
+}  // namespace passclear
