@@ -8,44 +8,72 @@
 #include "storage/status_macros.h"
 
 namespace passclear {
+namespace {
 
-absl::Status LoadDemoDataIfEmpty(storage::PassStore& store,
-                                 const std::string& codes_path) {
-  if (store.FindProgramme(1) != nullptr) return absl::OkStatus();
+constexpr char kDemoProgrammeName[] = "Pass Numérique (démo)";
+constexpr uint32_t kDemoBooklets = 123;
+constexpr uint32_t kDemoBookletSize = 10;
+constexpr uint64_t kDemoPasses = kDemoBooklets * kDemoBookletSize;
+
+absl::StatusOr<storage::Programme> CreateDemoProgramme(
+    storage::PassStore& store) {
   // Valid from 1 January of this year to 31 December of the next, so that
   // the demo works whatever the date.
   const absl::TimeZone utc = absl::UTCTimeZone();
   const int64_t year = absl::ToCivilYear(store.Now(), utc).year();
-  ASSIGN_OR_RETURN(
-      storage::Programme programme,
-      store.CreateProgramme(
-          {.sponsor = "Communauté de communes du Val Démo",
-           .name = "Pass Numérique (démo)",
-           .face_value_cents = 1000,
-           .valid_from = absl::FromCivil(absl::CivilDay(year, 1, 1), utc),
-           .valid_until = absl::FromCivil(
-               absl::CivilSecond(year + 1, 12, 31, 23, 59, 59), utc)}));
-  ASSIGN_OR_RETURN(std::vector<storage::Booklet> booklets,
-                   store.IssueBooklets(programme.id, 123, 10));
-  ASSIGN_OR_RETURN(storage::Venue venue,
-                   store.RegisterVenue("Médiathèque du Val Démo, espace "
-                                       "numérique",
-                                       {programme.id}));
-  std::ofstream codes(codes_path);
-  for (const storage::Booklet& booklet : booklets) {
-    for (uint32_t i = 0; i < booklet.size; ++i) {
-      codes << FormatPassCode(booklet.first_serial + i) << '\n';
-    }
+  return store.CreateProgramme(
+      {.sponsor = "Communauté de communes du Val Démo",
+       .name = kDemoProgrammeName,
+       .face_value_cents = 1000,
+       .valid_from = absl::FromCivil(absl::CivilDay(year, 1, 1), utc),
+       .valid_until = absl::FromCivil(
+           absl::CivilSecond(year + 1, 12, 31, 23, 59, 59), utc)});
+}
+
+absl::Status WriteCodes(const std::string& path) {
+  std::ofstream codes(path);
+  for (uint64_t serial = 1; serial <= kDemoPasses; ++serial) {
+    codes << FormatPassCode(serial) << '\n';
   }
   codes.close();
   if (!codes) {
     return absl::UnavailableError(
-        absl::StrCat("cannot write demo codes to ", codes_path));
+        absl::StrCat("cannot write demo codes to ", path));
   }
-  LogInfo(absl::StrCat("demo data loaded: programme ", programme.id, ", ",
-                       booklets.size(), " booklets of 10 passes, venue ",
-                       venue.id, "; codes in ", codes_path, ", the first is ",
-                       FormatPassCode(booklets.front().first_serial)));
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status LoadDemoData(storage::PassStore& store,
+                          const std::string& codes_path) {
+  std::shared_ptr<const storage::Programme> programme = store.FindProgramme(1);
+  if (programme == nullptr) {
+    ASSIGN_OR_RETURN(storage::Programme created, CreateDemoProgramme(store));
+    programme = std::make_shared<const storage::Programme>(created);
+  }
+  if (programme->id != 1 || programme->name != kDemoProgrammeName) {
+    return absl::OkStatus();  // a real store: no demo data
+  }
+  // The demo's passes are serials 1 to 1,230, the first ever issued.
+  ASSIGN_OR_RETURN(storage::PassStatus last, store.Check(kDemoPasses, {}));
+  if (!last.known) {
+    RETURN_IF_ERROR(
+        store.IssueBooklets(programme->id, kDemoBooklets, kDemoBookletSize)
+            .status());
+  }
+  if (store.FindVenue(1) == nullptr) {
+    RETURN_IF_ERROR(
+        store
+            .RegisterVenue("Médiathèque du Val Démo, espace numérique",
+                           {programme->id})
+            .status());
+  }
+  RETURN_IF_ERROR(WriteCodes(codes_path));
+  LogInfo(absl::StrCat("demo data: programme 1, ", kDemoBooklets,
+                       " booklets of 10 passes (serials 1 to ", kDemoPasses,
+                       "), venue 1; codes in ", codes_path, ", the first is ",
+                       FormatPassCode(1)));
   return absl::OkStatus();
 }
 

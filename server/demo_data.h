@@ -11,10 +11,13 @@
 
 namespace passclear {
 
-// Loads the demo data into `store` unless it already has a programme, and
-// writes the printable codes, one per line, to `codes_path`.
-[[nodiscard]] absl::Status LoadDemoDataIfEmpty(storage::PassStore& store,
-                                               const std::string& codes_path);
+// Completes whatever part of the demo data `store` lacks (programme 1, its
+// 1,230 passes, venue 1), so that a start interrupted half-way is mended by
+// the next one, and writes the printable codes, one per line, to
+// `codes_path`. A store whose first programme is not the demo's is left
+// alone.
+[[nodiscard]] absl::Status LoadDemoData(storage::PassStore& store,
+                                        const std::string& codes_path);
 
 }  // namespace passclear
 

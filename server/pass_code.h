@@ -18,15 +18,14 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "storage/records.h"
 
 namespace passclear {
 
 inline constexpr size_t kMaxCodeLength = 64;
 inline constexpr int kSerialDigits = 12;
 inline constexpr int kCheckDigits = 2;
-inline constexpr uint64_t kMaxPrintableSerial = 999'999'999'999;
-
-// `serial` must be at most kMaxPrintableSerial.
+// `serial` must be at most storage::kMaxSerial.
 std::string FormatPassCode(uint64_t serial);
 
 // INVALID_ARGUMENT with a message starting "code: " when the code is not

@@ -15,6 +15,7 @@ RedeemStreamReactor::RedeemStreamReactor(storage::PassStore& store)
 
 void RedeemStreamReactor::OnReadDone(bool ok) {
   absl::StatusOr<storage::RedeemCommand> command;
+  std::string request_id;
   {
     absl::MutexLock lock(&mu_);
     reading_ = false;
@@ -26,6 +27,9 @@ void RedeemStreamReactor::OnReadDone(bool ok) {
       if (!command.ok()) {
         status_ = command.status();
       } else {
+        // request_ is the next read's buffer as soon as the lock is
+        // released: nothing of it may be used after this block.
+        request_id = command->request_id;
         ++in_flight_;
       }
     }
@@ -33,7 +37,7 @@ void RedeemStreamReactor::OnReadDone(bool ok) {
   if (ok && command.ok()) {
     // Outside the lock: a refused submission answers at once, on this thread.
     store_.Redeem(*std::move(command),
-                  [this, request_id = request_.request_id()](
+                  [this, request_id = std::move(request_id)](
                       absl::StatusOr<storage::RedeemOutcome> outcome) {
                     OnAnswer(std::move(outcome), request_id);
                   });
@@ -93,8 +97,10 @@ RedeemStreamReactor::Actions RedeemStreamReactor::NextActions() {
     writing_ = true;
     actions.write = true;
   }
+  // Answers waiting to be written count too: a client that sends without
+  // reading cannot make them pile up.
   if (!reading_ && !reads_done_ && status_.ok() && !write_failed_ &&
-      in_flight_ < kMaxInFlight) {
+      in_flight_ + static_cast<int>(pending_.size()) < kMaxInFlight) {
     reading_ = true;
     actions.read = true;
   }

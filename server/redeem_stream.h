@@ -1,12 +1,13 @@
 // The reactor of one RedeemStream call: reads requests, hands each to the
 // PassStore, and writes each answer back once it is durable.
 //
-// At most kMaxInFlight requests of a stream are being decided at once: past
-// that it stops reading until answers go out, so a fast client cannot queue
-// unbounded work. Answers are written one at a time (gRPC allows one write
-// in flight), in the order they become durable. The reactor deletes itself
-// in OnDone, which gRPC calls only after Finish, and Finish is called only
-// when no request is in flight: no store callback can outlive it.
+// At most kMaxInFlight requests of a stream are being decided or waiting for
+// their answer to be written: past that it stops reading until answers go
+// out, so a fast client cannot queue unbounded work. Answers are written one at
+// a time (gRPC allows one write in flight), in the order they become durable.
+// The reactor deletes itself in OnDone, which gRPC calls only after Finish, and
+// Finish is called only when no request is in flight: no store callback can
+// outlive it.
 #ifndef PASSCLEAR_SERVER_REDEEM_STREAM_H_
 #define PASSCLEAR_SERVER_REDEEM_STREAM_H_
 

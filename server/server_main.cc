@@ -47,7 +47,8 @@ ABSL_FLAG(std::string, durability, "sync",
           "'sync': answer only after the write-ahead log is on disk. "
           "'async': EXPERIMENTS ONLY, a crash or power cut loses redemptions "
           "that were already confirmed to terminals");
-ABSL_FLAG(uint32_t, max_batch_items, 1000, "most items in one RedeemBatch");
+ABSL_FLAG(uint32_t, max_batch_items, 1000,
+          "most items in one RedeemBatch, 1 to 1000");
 ABSL_FLAG(bool, demo_data, true,
           "load a demo programme, 123 booklets and a venue into a new store");
 ABSL_FLAG(std::string, port_file, "",
@@ -57,6 +58,9 @@ ABSL_FLAG(absl::Duration, shutdown_timeout, absl::Seconds(10),
           "how long in-flight calls may take to finish on SIGTERM");
 
 namespace passclear {
+
+// The API promises batches of up to 1,000 items.
+constexpr uint32_t kMaxBatchItemsLimit = 1000;
 
 // The signal handler only writes the signal number to a pipe that the main
 // thread reads: a handler, unlike sigwait, works whatever thread the kernel
@@ -107,12 +111,28 @@ int Run() {
                           durability, "'"));
     return 2;
   }
+  const uint32_t max_batch_items = absl::GetFlag(FLAGS_max_batch_items);
+  if (max_batch_items < 1 || max_batch_items > kMaxBatchItemsLimit) {
+    LogError(absl::StrCat("--max_batch_items must be between 1 and ",
+                          kMaxBatchItemsLimit, " (the API's limit), got ",
+                          max_batch_items));
+    return 2;
+  }
+  const std::string listen = absl::GetFlag(FLAGS_listen);
   storage::PassStoreOptions options{
       .path = absl::GetFlag(FLAGS_data_dir),
       .shard_count = absl::GetFlag(FLAGS_shards),
       .writer_lanes = absl::GetFlag(FLAGS_writer_lanes),
       .sync_writes = durability == "sync",
       .cancel_window = absl::GetFlag(FLAGS_cancel_window)};
+  LogInfo(absl::StrCat(
+      "passclear-server starting: listen=", listen, " data_dir=", options.path,
+      " shards=", options.shard_count, " writer_lanes=", options.writer_lanes,
+      " durability=", durability,
+      " cancel_window=", absl::FormatDuration(options.cancel_window),
+      " max_batch_items=", max_batch_items, " demo_data=",
+      absl::GetFlag(FLAGS_demo_data) ? "true" : "false", " shutdown_timeout=",
+      absl::FormatDuration(absl::GetFlag(FLAGS_shutdown_timeout))));
   if (!options.sync_writes) {
     LogWarning(
         "--durability=async: redemptions are confirmed before they are on "
@@ -128,20 +148,18 @@ int Run() {
   if (absl::GetFlag(FLAGS_demo_data)) {
     const std::string codes_path =
         (std::filesystem::path(options.path) / "demo-codes.txt").string();
-    if (absl::Status status = LoadDemoDataIfEmpty(**store, codes_path);
-        !status.ok()) {
+    if (absl::Status status = LoadDemoData(**store, codes_path); !status.ok()) {
       LogError(absl::StrCat("cannot load demo data: ", status.message()));
       return 1;
     }
   }
 
-  RedemptionService redemption(**store, absl::GetFlag(FLAGS_max_batch_items));
+  RedemptionService redemption(**store, max_batch_items);
   AdminService admin(**store);
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   int port = 0;
-  const std::string listen = absl::GetFlag(FLAGS_listen);
   builder.AddListeningPort(listen, grpc::InsecureServerCredentials(), &port);
   builder.RegisterService(&redemption);
   builder.RegisterService(&admin);
@@ -155,12 +173,7 @@ int Run() {
     LogError(absl::StrCat("cannot write --port_file ", port_file));
     return 1;
   }
-  LogInfo(absl::StrCat(
-      "passclear-server serving on port ", port, " (listen=", listen,
-      ") data_dir=", options.path, " shards=", options.shard_count,
-      " writer_lanes=", options.writer_lanes, " durability=", durability,
-      " cancel_window=", absl::FormatDuration(options.cancel_window),
-      " max_batch_items=", absl::GetFlag(FLAGS_max_batch_items)));
+  LogInfo(absl::StrCat("serving on port ", port));
 
   const int signal = WaitForTerminationSignal();
   LogInfo(absl::StrCat("signal ", signal, " received: draining"));

@@ -71,16 +71,21 @@ absl::StatusOr<std::unique_ptr<Database>> Database::Open(
     return absl::FailedPreconditionError(absl::StrCat(
         "cannot create data directory ", options.path, ": ", error.message()));
   }
-  const bool is_new =
-      !std::filesystem::exists(std::filesystem::path(options.path) / "CURRENT");
+  const bool is_new = !std::filesystem::exists(
+      std::filesystem::path(options.path) / "CURRENT", error);
+  if (error) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "cannot read data directory ", options.path, ": ", error.message()));
+  }
 
   rocksdb::DBOptions db_options;
   db_options.create_if_missing = is_new;
   db_options.create_missing_column_families = is_new;
   db_options.max_background_jobs = 4;
   db_options.bytes_per_sync = 1 << 20;
-  // Concurrent writer lanes have their batches merged into one WAL write and
-  // one sync by RocksDB's write group leader.
+  // Lets the WAL write of one write group overlap the memtable inserts of
+  // the previous one (concurrent lanes are grouped into one WAL write and one
+  // sync by RocksDB either way).
   db_options.enable_pipelined_write = true;
 
   std::vector<std::string> names;

@@ -32,7 +32,10 @@ std::string IdKey(uint64_t id);
 [[nodiscard]] absl::StatusOr<uint64_t> ParseIdKey(absl::string_view key);
 
 // Claims: venue id then redemption sequence number, so that one venue's
-// claim lines are contiguous and in redemption order.
+// claim lines are contiguous and in redemption order. Caution: sequence
+// numbers are taken when a lane decides, and lanes commit independently, so
+// line 10 may become durable after line 11: whoever pages claim lines by
+// sequence must stay behind the slowest lane.
 std::string ClaimKey(uint64_t venue_id, uint64_t seq);
 struct ClaimKeyParts {
   uint64_t venue_id;

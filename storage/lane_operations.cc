@@ -2,6 +2,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "storage/in_flight_requests.h"
 #include "storage/key_codec.h"
 #include "storage/redeem_rules.h"
 #include "storage/status_macros.h"
@@ -20,12 +21,12 @@ std::string DescribeAnswer(const StoredAnswer& answer) {
 // Checks a stored answer against a new request with the same id: the answer
 // to replay, or ALREADY_EXISTS when the id was used for something else.
 absl::Status CheckSameRequest(const StoredAnswer& answer,
-                              OperationKind operation, uint64_t serial,
-                              uint64_t venue_id, absl::string_view request_id) {
-  if (answer.operation == operation && answer.serial == serial &&
-      answer.venue_id == venue_id) {
-    return absl::OkStatus();
-  }
+                              const RequestContent& content,
+                              absl::string_view request_id) {
+  const RequestContent answered{.operation = answer.operation,
+                                .serial = answer.serial,
+                                .venue_id = answer.venue_id};
+  if (answered == content) return absl::OkStatus();
   return absl::AlreadyExistsError(absl::StrCat(
       "request_id '", request_id, "' was already used by this terminal for ",
       DescribeAnswer(answer), "; use a new request_id for a new request"));
@@ -57,8 +58,10 @@ absl::StatusOr<RedeemOutcome> RedeemOperation::Decide(StagedWrites& staged) {
       IdempotencyKey(command_.terminal_id, command_.request_id);
   ASSIGN_OR_RETURN(std::optional<StoredAnswer> earlier, staged.ReadAnswer(key));
   if (earlier) {
-    RETURN_IF_ERROR(CheckSameRequest(*earlier, OperationKind::kRedeem,
-                                     command_.serial, command_.venue_id,
+    RETURN_IF_ERROR(CheckSameRequest(*earlier,
+                                     {.operation = OperationKind::kRedeem,
+                                      .serial = command_.serial,
+                                      .venue_id = command_.venue_id},
                                      command_.request_id));
     return RedeemOutcome{.result = static_cast<RedeemResult>(earlier->result),
                          .message = earlier->message,
@@ -145,8 +148,10 @@ absl::StatusOr<CancelOutcome> CancelOperation::Decide(StagedWrites& staged) {
       IdempotencyKey(command_.terminal_id, command_.request_id);
   ASSIGN_OR_RETURN(std::optional<StoredAnswer> earlier, staged.ReadAnswer(key));
   if (earlier) {
-    RETURN_IF_ERROR(CheckSameRequest(*earlier, OperationKind::kCancel,
-                                     command_.serial, command_.venue_id,
+    RETURN_IF_ERROR(CheckSameRequest(*earlier,
+                                     {.operation = OperationKind::kCancel,
+                                      .serial = command_.serial,
+                                      .venue_id = command_.venue_id},
                                      command_.request_id));
     return CancelOutcome{.result = static_cast<CancelResult>(earlier->result),
                          .message = earlier->message,

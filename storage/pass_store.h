@@ -40,7 +40,8 @@ struct PassStoreOptions {
   std::string path;
   // Fixed when the store is created; reopening with another count fails.
   uint32_t shard_count = 16;
-  // Threads committing redemptions; each owns shard % writer_lanes.
+  // Threads committing redemptions; lane L owns the shards S with
+  // S % writer_lanes == L.
   uint32_t writer_lanes = 4;
   // Sync the WAL before answering. False loses acknowledged redemptions on a
   // power cut: for experiments only.
@@ -68,7 +69,6 @@ struct ClaimLineEntry {
 };
 
 inline constexpr uint32_t kMaxBookletsPerIssue = 1000;
-inline constexpr uint64_t kMaxSerial = 999'999'999'999;  // 12 printed digits
 
 class PassStore {
  public:
@@ -96,6 +96,9 @@ class PassStore {
 
   std::shared_ptr<const Programme> FindProgramme(uint64_t id) const {
     return catalog_.FindProgramme(id);
+  }
+  std::shared_ptr<const Venue> FindVenue(uint64_t id) const {
+    return catalog_.FindVenue(id);
   }
 
   // A venue's open claim lines, in redemption order.

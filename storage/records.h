@@ -14,6 +14,9 @@
 
 namespace passclear::storage {
 
+// Serials are printed with 12 digits (see server/pass_code.h).
+inline constexpr uint64_t kMaxSerial = 999'999'999'999;
+
 // Times are stored to the microsecond. Every time the store hands out is cut
 // to that precision first, so an answer and its later replay are identical.
 inline absl::Time ToStoredPrecision(absl::Time time) {

@@ -25,8 +25,9 @@ absl::Status FromRocksDb(const rocksdb::Status& status,
     case rocksdb::Status::kShutdownInProgress:
       return absl::UnavailableError(message);
     case rocksdb::Status::kIOError:
-      // Disk full or a failing device: the write did not happen, and a retry
-      // may succeed once an operator frees space.
+      // Disk full or a failing device. The write may or may not be in the
+      // WAL (a failed fsync): the caller retries with the same request id,
+      // which replays the decision if it survived.
       return absl::UnavailableError(message);
     case rocksdb::Status::kAborted:
       return absl::AbortedError(message);

@@ -26,7 +26,7 @@ void WriterLane::Submit(std::unique_ptr<LaneOperation> operation) {
   operation->Complete(absl::UnavailableError(
       absl::StrCat("writer ", name_,
                    " is overloaded or shutting down; nothing was "
-                   "written, retry with the same request_id")));
+                   "decided, retry with the same request_id")));
 }
 
 void WriterLane::Stop() {
@@ -35,11 +35,6 @@ void WriterLane::Stop() {
     stopping_ = true;
   }
   if (thread_.joinable()) thread_.join();
-}
-
-size_t WriterLane::queue_depth() const {
-  absl::MutexLock lock(&mu_);
-  return queue_.size();
 }
 
 bool WriterLane::HasWorkOrStopping() const {

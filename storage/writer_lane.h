@@ -68,8 +68,6 @@ class WriterLane {
   // Completes every queued operation, then ends the thread. Idempotent.
   void Stop();
 
-  size_t queue_depth() const;
-
  private:
   void Run();
   bool HasWorkOrStopping() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -78,7 +76,7 @@ class WriterLane {
   const std::string name_;
   const Database& database_;
   const WriterLaneOptions options_;
-  mutable absl::Mutex mu_;
+  absl::Mutex mu_;
   std::deque<std::unique_ptr<LaneOperation>> queue_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::thread thread_;

@@ -14,7 +14,7 @@ TEST(PassCodeTest, FormatsSerialWithMod97CheckDigits) {
 
 TEST(PassCodeTest, ParsesWhatItFormats) {
   for (uint64_t serial : {uint64_t{0}, uint64_t{1}, uint64_t{1230},
-                          uint64_t{123456789012}, kMaxPrintableSerial}) {
+                          uint64_t{123456789012}, storage::kMaxSerial}) {
     absl::StatusOr<uint64_t> parsed = ParsePassCode(FormatPassCode(serial));
     ASSERT_TRUE(parsed.ok()) << parsed.status();
     EXPECT_EQ(*parsed, serial);

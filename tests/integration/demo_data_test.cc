@@ -1,0 +1,66 @@
+// The README's quick start: a server started on a new data directory with
+// demo data lets a newcomer redeem the first demo pass at venue 1 at once,
+// and a restart does not load the demo twice.
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "gtest/gtest.h"
+#include "passclear/v1/redemption.grpc.pb.h"
+#include "tests/integration/scheme_setup.h"
+#include "tests/integration/server_process.h"
+
+namespace passclear::testing {
+namespace {
+
+v1::CheckPassResponse Check(v1::RedemptionService::Stub& stub,
+                            const std::string& code) {
+  v1::CheckPassRequest request;
+  request.set_code(code);
+  v1::CheckPassResponse response;
+  grpc::ClientContext context;
+  EXPECT_TRUE(stub.CheckPass(&context, request, &response).ok());
+  return response;
+}
+
+TEST(DemoDataTest, FirstDemoPassRedeemsAtVenueOneAsTheReadmeShows) {
+  const std::string temp_dir = MakeTempDir();
+  const std::string data_dir = temp_dir + "/data";
+  {
+    ServerProcess server = ServerProcess::Start(data_dir, {"--demo_data=true"});
+    ASSERT_TRUE(server.running());
+    auto stub = v1::RedemptionService::NewStub(server.Channel());
+
+    std::ifstream codes(data_dir + "/demo-codes.txt");
+    std::string first;
+    ASSERT_TRUE(std::getline(codes, first));
+    EXPECT_EQ(first, "00000000000195");
+    int lines = 1;
+    for (std::string line; std::getline(codes, line);) ++lines;
+    EXPECT_EQ(lines, 1230);
+
+    v1::RedeemResponse response;
+    grpc::ClientContext context;
+    ASSERT_TRUE(stub->Redeem(&context,
+                             MakeRedeemRequest("00000000000195", 1, "desk-1",
+                                               "readme-1"),
+                             &response)
+                    .ok());
+    EXPECT_EQ(response.result(), v1::REDEEM_RESULT_REDEEMED)
+        << response.message();
+    EXPECT_EQ(response.face_value_cents(), 1000);
+    EXPECT_EQ(server.Stop(), 0);
+  }
+  {
+    ServerProcess server = ServerProcess::Start(data_dir, {"--demo_data=true"});
+    ASSERT_TRUE(server.running());
+    auto stub = v1::RedemptionService::NewStub(server.Channel());
+    EXPECT_EQ(Check(*stub, "00000000000195").state(), v1::PASS_STATE_REDEEMED);
+    EXPECT_TRUE(Check(*stub, "00000000123094").known());   // serial 1230
+    EXPECT_FALSE(Check(*stub, "00000000123191").known());  // serial 1231
+  }
+  std::filesystem::remove_all(temp_dir);
+}
+
+}  // namespace
+}  // namespace passclear::testing
