@@ -32,37 +32,30 @@ absl::Status CheckSameRequest(const StoredAnswer& answer,
       DescribeAnswer(answer), "; use a new request_id for a new request"));
 }
 
-// Completes an operation: its own failure, else the group's, else its
-// answer. An operation the lane refused was never staged: it gets the lane's
-// status (UNAVAILABLE).
-template <typename Outcome, typename Callback>
-void Finish(std::optional<absl::StatusOr<Outcome>>& outcome,
-            const absl::Status& write_status, Callback& done) {
-  if (!outcome.has_value() || (outcome->ok() && !write_status.ok())) {
-    std::move(done)(write_status);
-    return;
-  }
-  std::move(done)(*std::move(outcome));
-}
-
 }  // namespace
 
-void RedeemOperation::Stage(StagedWrites& staged) { outcome_ = Decide(staged); }
-
-void RedeemOperation::Complete(const absl::Status& write_status) {
-  Finish(outcome_, write_status, done_);
+template <typename Command, typename Outcome>
+absl::StatusOr<std::optional<StoredAnswer>>
+DecidingOperation<Command, Outcome>::EarlierAnswer(
+    const StagedWrites& staged, const std::string& key,
+    OperationKind operation) const {
+  ASSIGN_OR_RETURN(std::optional<StoredAnswer> earlier, staged.ReadAnswer(key));
+  if (earlier) {
+    RETURN_IF_ERROR(CheckSameRequest(*earlier,
+                                     {.operation = operation,
+                                      .serial = command_.serial,
+                                      .venue_id = command_.venue_id},
+                                     command_.request_id));
+  }
+  return earlier;
 }
 
 absl::StatusOr<RedeemOutcome> RedeemOperation::Decide(StagedWrites& staged) {
   const std::string key =
       IdempotencyKey(command_.terminal_id, command_.request_id);
-  ASSIGN_OR_RETURN(std::optional<StoredAnswer> earlier, staged.ReadAnswer(key));
+  ASSIGN_OR_RETURN(std::optional<StoredAnswer> earlier,
+                   EarlierAnswer(staged, key, OperationKind::kRedeem));
   if (earlier) {
-    RETURN_IF_ERROR(CheckSameRequest(*earlier,
-                                     {.operation = OperationKind::kRedeem,
-                                      .serial = command_.serial,
-                                      .venue_id = command_.venue_id},
-                                     command_.request_id));
     return RedeemOutcome{.result = static_cast<RedeemResult>(earlier->result),
                          .message = earlier->message,
                          .serial = earlier->serial,
@@ -137,22 +130,12 @@ absl::StatusOr<RedeemOutcome> RedeemOperation::Decide(StagedWrites& staged) {
   return outcome;
 }
 
-void CancelOperation::Stage(StagedWrites& staged) { outcome_ = Decide(staged); }
-
-void CancelOperation::Complete(const absl::Status& write_status) {
-  Finish(outcome_, write_status, done_);
-}
-
 absl::StatusOr<CancelOutcome> CancelOperation::Decide(StagedWrites& staged) {
   const std::string key =
       IdempotencyKey(command_.terminal_id, command_.request_id);
-  ASSIGN_OR_RETURN(std::optional<StoredAnswer> earlier, staged.ReadAnswer(key));
+  ASSIGN_OR_RETURN(std::optional<StoredAnswer> earlier,
+                   EarlierAnswer(staged, key, OperationKind::kCancel));
   if (earlier) {
-    RETURN_IF_ERROR(CheckSameRequest(*earlier,
-                                     {.operation = OperationKind::kCancel,
-                                      .serial = command_.serial,
-                                      .venue_id = command_.venue_id},
-                                     command_.request_id));
     return CancelOutcome{.result = static_cast<CancelResult>(earlier->result),
                          .message = earlier->message,
                          .serial = earlier->serial,

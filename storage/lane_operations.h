@@ -34,44 +34,65 @@ using RedeemCallback =
 using CancelCallback =
     absl::AnyInvocable<void(absl::StatusOr<CancelOutcome>) &&>;
 
-class RedeemOperation final : public LaneOperation {
+// The part every operation shares: decide in Stage, answer in Complete with
+// the decision, or with the lane's error when the group failed or the lane
+// refused the operation before staging it.
+template <typename Command, typename Outcome>
+class DecidingOperation : public LaneOperation {
  public:
-  RedeemOperation(const OperationContext& context, RedeemCommand command,
-                  RedeemCallback done)
+  using Callback = absl::AnyInvocable<void(absl::StatusOr<Outcome>) &&>;
+
+  DecidingOperation(const OperationContext& context, Command command,
+                    Callback done)
       : context_(context),
         command_(std::move(command)),
         done_(std::move(done)) {}
 
-  void Stage(StagedWrites& staged) override;
-  void Complete(const absl::Status& write_status) override;
+  void Stage(StagedWrites& staged) final { outcome_ = Decide(staged); }
 
- private:
-  absl::StatusOr<RedeemOutcome> Decide(StagedWrites& staged);
+  void Complete(const absl::Status& write_status) final {
+    if (!outcome_.has_value() || (outcome_->ok() && !write_status.ok())) {
+      std::move(done_)(write_status);
+      return;
+    }
+    std::move(done_)(*std::move(outcome_));
+  }
+
+ protected:
+  // Reads, then stages the writes of the decision. Nothing may fail after
+  // the first write is staged.
+  virtual absl::StatusOr<Outcome> Decide(StagedWrites& staged) = 0;
+
+  // The answer stored for the command's request id: nullopt for a new
+  // request, ALREADY_EXISTS when the id was used for another request.
+  absl::StatusOr<std::optional<StoredAnswer>> EarlierAnswer(
+      const StagedWrites& staged, const std::string& key,
+      OperationKind operation) const;
 
   const OperationContext& context_;
-  RedeemCommand command_;
-  RedeemCallback done_;
-  std::optional<absl::StatusOr<RedeemOutcome>> outcome_;  // set by Stage
+  const Command command_;
+
+ private:
+  Callback done_;
+  std::optional<absl::StatusOr<Outcome>> outcome_;  // set by Stage
 };
 
-class CancelOperation final : public LaneOperation {
+class RedeemOperation final
+    : public DecidingOperation<RedeemCommand, RedeemOutcome> {
  public:
-  CancelOperation(const OperationContext& context, CancelCommand command,
-                  CancelCallback done)
-      : context_(context),
-        command_(std::move(command)),
-        done_(std::move(done)) {}
-
-  void Stage(StagedWrites& staged) override;
-  void Complete(const absl::Status& write_status) override;
+  using DecidingOperation::DecidingOperation;
 
  private:
-  absl::StatusOr<CancelOutcome> Decide(StagedWrites& staged);
+  absl::StatusOr<RedeemOutcome> Decide(StagedWrites& staged) override;
+};
 
-  const OperationContext& context_;
-  CancelCommand command_;
-  CancelCallback done_;
-  std::optional<absl::StatusOr<CancelOutcome>> outcome_;  // set by Stage
+class CancelOperation final
+    : public DecidingOperation<CancelCommand, CancelOutcome> {
+ public:
+  using DecidingOperation::DecidingOperation;
+
+ private:
+  absl::StatusOr<CancelOutcome> Decide(StagedWrites& staged) override;
 };
 
 }  // namespace passclear::storage
