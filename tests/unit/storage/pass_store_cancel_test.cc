@@ -15,25 +15,8 @@
 namespace passclear::storage {
 namespace {
 
-bool Contains(absl::string_view text, absl::string_view part) {
-  return text.find(part) != absl::string_view::npos;
-}
-
-class PassStoreCancelTest : public TempStoreTest {
+class PassStoreCancelTest : public OneBookletTest {
  protected:
-  void SetUp() override {
-    TempStoreTest::SetUp();
-    if (HasFatalFailure()) return;
-    ASSERT_OK_AND_ASSIGN(programme_, CreateProgramme());
-    ASSERT_OK_AND_ASSIGN(std::vector<Booklet> booklets,
-                         store().IssueBooklets(programme_.id, 1, 10));
-    serials_ = SerialsOf(booklets);
-    ASSERT_OK_AND_ASSIGN(venue_,
-                         store().RegisterVenue("Mediatheque", {programme_.id}));
-    ASSERT_OK_AND_ASSIGN(second_venue_,
-                         store().RegisterVenue("Cyber-base", {programme_.id}));
-  }
-
   // Redeems `serial` at venue_ by "T-1" with `request_id`; fails the test on
   // anything but REDEEMED.
   RedemptionInfo RedeemOrFail(uint64_t serial, std::string request_id) {
@@ -72,11 +55,6 @@ class PassStoreCancelTest : public TempStoreTest {
     EXPECT_TRUE(status.ok()) << status.status();
     return status.ok() ? status->pass.state : PassState::kIssued;
   }
-
-  Programme programme_;
-  std::vector<uint64_t> serials_;
-  Venue venue_;
-  Venue second_venue_;
 };
 
 TEST_F(PassStoreCancelTest, CancelRemovesTheClaimLineAndFreesThePass) {

@@ -21,10 +21,6 @@
 namespace passclear::storage {
 namespace {
 
-bool Contains(absl::string_view text, absl::string_view part) {
-  return text.find(part) != absl::string_view::npos;
-}
-
 // Everything but `replayed` matches.
 void ExpectSameAnswer(const RedeemOutcome& replay,
                       const RedeemOutcome& original) {
@@ -36,21 +32,8 @@ void ExpectSameAnswer(const RedeemOutcome& replay,
   EXPECT_EQ(replay.redemption, original.redemption);
 }
 
-class PassStoreIdempotencyTest : public TempStoreTest {
+class PassStoreIdempotencyTest : public OneBookletTest {
  protected:
-  void SetUp() override {
-    TempStoreTest::SetUp();
-    if (HasFatalFailure()) return;
-    ASSERT_OK_AND_ASSIGN(programme_, CreateProgramme());
-    ASSERT_OK_AND_ASSIGN(std::vector<Booklet> booklets,
-                         store().IssueBooklets(programme_.id, 1, 10));
-    serials_ = SerialsOf(booklets);
-    ASSERT_OK_AND_ASSIGN(venue_,
-                         store().RegisterVenue("Mediatheque", {programme_.id}));
-    ASSERT_OK_AND_ASSIGN(second_venue_,
-                         store().RegisterVenue("Cyber-base", {programme_.id}));
-  }
-
   RedeemCommand Scan(uint64_t serial, std::string terminal,
                      std::string request) {
     return {.serial = serial,
@@ -68,11 +51,6 @@ class PassStoreIdempotencyTest : public TempStoreTest {
     }
     return count;
   }
-
-  Programme programme_;
-  std::vector<uint64_t> serials_;
-  Venue venue_;
-  Venue second_venue_;
 };
 
 TEST_F(PassStoreIdempotencyTest, RetryReplaysTheOriginalAnswer) {

@@ -23,10 +23,6 @@ bool StartsWith(absl::string_view text, absl::string_view prefix) {
   return text.substr(0, prefix.size()) == prefix;
 }
 
-bool Contains(absl::string_view text, absl::string_view part) {
-  return text.find(part) != absl::string_view::npos;
-}
-
 ProgrammeSpec ValidSpec() {
   return {.sponsor = "Pole territorial rural",
           .name = "Pass Numerique 2022",

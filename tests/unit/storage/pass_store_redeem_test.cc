@@ -20,10 +20,6 @@
 namespace passclear::storage {
 namespace {
 
-bool Contains(absl::string_view text, absl::string_view part) {
-  return text.find(part) != absl::string_view::npos;
-}
-
 class PassStoreRedeemTest : public TempStoreTest {
  protected:
   void SetUp() override {

@@ -238,6 +238,33 @@ class TempStoreTest : public ::testing::Test {
   std::unique_ptr<PassStore> store_;
 };
 
+// A store holding one programme, one booklet of 10 passes (serials_) and two
+// venues accepting the programme: the setting of most store tests.
+class OneBookletTest : public TempStoreTest {
+ protected:
+  void SetUp() override {
+    TempStoreTest::SetUp();
+    if (HasFatalFailure()) return;
+    ASSERT_OK_AND_ASSIGN(programme_, CreateProgramme());
+    ASSERT_OK_AND_ASSIGN(std::vector<Booklet> booklets,
+                         store().IssueBooklets(programme_.id, 1, 10));
+    serials_ = SerialsOf(booklets);
+    ASSERT_OK_AND_ASSIGN(venue_,
+                         store().RegisterVenue("Mediatheque", {programme_.id}));
+    ASSERT_OK_AND_ASSIGN(second_venue_,
+                         store().RegisterVenue("Cyber-base", {programme_.id}));
+  }
+
+  Programme programme_;
+  std::vector<uint64_t> serials_;
+  Venue venue_;
+  Venue second_venue_;
+};
+
+inline bool Contains(absl::string_view text, absl::string_view part) {
+  return text.find(part) != absl::string_view::npos;
+}
+
 }  // namespace passclear::storage
 
 #endif  // PASSCLEAR_TESTS_UNIT_STORAGE_TEMP_STORE_H_
