@@ -11,6 +11,49 @@
 namespace passclear::testing {
 namespace {
 
+std::string BytesOf(const grpc::ByteBuffer& buffer) {
+  std::vector<grpc::Slice> slices;
+  std::string bytes;
+  if (!buffer.Dump(&slices).ok()) return bytes;
+  for (const grpc::Slice& slice : slices) {
+    bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
+  }
+  return bytes;
+}
+
+// One request and one answer on a bidirectional stream, as raw bytes.
+class OneMessageExchange
+    : public grpc::ClientBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer> {
+ public:
+  OneMessageExchange(grpc::GenericStub& stub, const std::string& method,
+                     const std::string& request_bytes)
+      : request_slice_(request_bytes), request_(&request_slice_, 1) {
+    stub.PrepareBidiStreamingCall(&context_, method, grpc::StubOptions(), this);
+    StartWriteLast(&request_, grpc::WriteOptions());
+    StartRead(&response_);
+    StartCall();
+  }
+  void OnReadDone(bool ok) override { read_ok_ = ok; }
+  void OnDone(const grpc::Status& status) override {
+    status_ = status;
+    done_.Notify();
+  }
+  // The answer's bytes once the call is over; empty if none came.
+  std::string Await() {
+    done_.WaitForNotification();
+    return read_ok_ && status_.ok() ? BytesOf(response_) : "";
+  }
+
+ private:
+  grpc::ClientContext context_;
+  grpc::Slice request_slice_;
+  grpc::ByteBuffer request_;
+  grpc::ByteBuffer response_;
+  bool read_ok_ = false;
+  grpc::Status status_;
+  absl::Notification done_;
+};
+
 using RedemptionApiTest = ServerFixture;
 
 TEST_F(RedemptionApiTest, RedeemsOnceThenRefusesNamingTheFirstRedemption) {
@@ -233,13 +276,18 @@ TEST_F(RedemptionApiTest, HealthServiceReportsServing) {
                  });
   done.WaitForNotification();
   ASSERT_TRUE(status.ok()) << status.error_message();
-  std::vector<grpc::Slice> slices;
-  ASSERT_TRUE(response.Dump(&slices).ok());
-  std::string bytes;
-  for (const grpc::Slice& slice : slices) {
-    bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
-  }
-  EXPECT_EQ(bytes, std::string("\x08\x01", 2));
+  EXPECT_EQ(BytesOf(response), std::string("\x08\x01", 2));
+}
+
+TEST_F(RedemptionApiTest, ReflectionListsBothServices) {
+  grpc::GenericStub stub(server_->Channel());
+  // ServerReflectionRequest{list_services: ""}: field 7, empty string.
+  OneMessageExchange exchange(
+      stub, "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo",
+      std::string("\x3a\x00", 2));
+  const std::string answer = exchange.Await();
+  EXPECT_NE(answer.find("passclear.v1.RedemptionService"), std::string::npos);
+  EXPECT_NE(answer.find("passclear.v1.AdminService"), std::string::npos);
 }
 
 }  // namespace
