@@ -46,6 +46,9 @@ ABSL_FLAG(std::string, valid_until, "", "end of validity, RFC 3339");
 ABSL_FLAG(uint64_t, programme, 0, "programme id");
 ABSL_FLAG(uint32_t, booklets, 1, "number of booklets to issue");
 ABSL_FLAG(uint32_t, booklet_size, 10, "passes per booklet: 10 or 5");
+ABSL_FLAG(uint64_t, serial, 0, "serial of the pass to void");
+ABSL_FLAG(uint64_t, booklet, 0, "booklet to void");
+ABSL_FLAG(std::string, reason, "", "why the passes are voided");
 ABSL_FLAG(std::vector<std::string>, programmes, {},
           "comma-separated programme ids a venue accepts");
 
@@ -82,6 +85,10 @@ const std::map<std::string, Command>& Commands() {
       {"issue-booklets",
        {"issue-booklets --programme=ID --booklets=N [--booklet_size=10]",
         "Issues booklets of passes and prints their codes, one per line."}},
+      {"void",
+       {"void (--serial=N | --booklet=ID) --reason=TEXT",
+        "Voids a lost or stolen pass, or a whole booklet; prints each pass's "
+        "result."}},
       {"register-venue",
        {"register-venue --name=N --programmes=ID[,ID...]",
         "Registers a labelled venue and prints its id."}},
@@ -282,6 +289,29 @@ int RegisterVenue() {
   return kDone;
 }
 
+int Void() {
+  v1::VoidPassesRequest request;
+  const uint64_t serial = absl::GetFlag(FLAGS_serial);
+  const uint64_t booklet = absl::GetFlag(FLAGS_booklet);
+  if ((serial == 0) == (booklet == 0)) {
+    return UsageError("void: give exactly one of --serial and --booklet");
+  }
+  if (serial != 0) request.set_serial(serial);
+  if (booklet != 0) request.set_booklet_id(booklet);
+  request.set_reason(absl::GetFlag(FLAGS_reason));
+  v1::VoidPassesResponse response;
+  grpc::Status status = v1::AdminService::NewStub(Connect())->VoidPasses(
+      NewContext().get(), request, &response);
+  if (!status.ok()) return CallFailed(status);
+  std::string text;
+  for (const v1::VoidedPass& pass : response.passes()) {
+    absl::StrAppend(&text, text.empty() ? "" : "\n",
+                    v1::VoidResult_Name(pass.result()), ": ", pass.message());
+  }
+  Print(absl::GetFlag(FLAGS_json), response, text);
+  return kDone;
+}
+
 int Run(const std::vector<std::string>& args) {
   if (args.empty()) return UsageError(UsageText());
   const std::string& name = args[0];
@@ -311,6 +341,7 @@ int Run(const std::vector<std::string>& args) {
   if (name == "cancel") return Cancel(args[1]);
   if (name == "create-programme") return CreateProgramme();
   if (name == "issue-booklets") return IssueBooklets();
+  if (name == "void") return Void();
   return RegisterVenue();
 }
 

@@ -77,4 +77,31 @@ grpc::ServerUnaryReactor* AdminService::RegisterVenue(
   return Finish(context, absl::OkStatus());
 }
 
+grpc::ServerUnaryReactor* AdminService::VoidPasses(
+    grpc::CallbackServerContext* context, const v1::VoidPassesRequest* request,
+    v1::VoidPassesResponse* response) {
+  absl::StatusOr<std::vector<storage::VoidOutcome>> outcomes;
+  switch (request->target_case()) {
+    case v1::VoidPassesRequest::kSerial:
+      outcomes = store_.VoidPass(request->serial(), request->reason());
+      break;
+    case v1::VoidPassesRequest::kBookletId:
+      outcomes = store_.VoidBooklet(request->booklet_id(), request->reason());
+      break;
+    case v1::VoidPassesRequest::TARGET_NOT_SET:
+      return Finish(context,
+                    absl::InvalidArgumentError(
+                        "target: a serial or a booklet_id is required"));
+  }
+  if (!outcomes.ok()) return Finish(context, outcomes.status());
+  for (const storage::VoidOutcome& outcome : *outcomes) {
+    v1::VoidedPass* pass = response->add_passes();
+    pass->set_serial(outcome.serial);
+    // storage::VoidResult values are the contract's VoidResult values.
+    pass->set_result(static_cast<v1::VoidResult>(outcome.result));
+    pass->set_message(outcome.message);
+  }
+  return Finish(context, absl::OkStatus());
+}
+
 }  // namespace passclear

@@ -21,6 +21,10 @@ class AdminService final : public v1::AdminService::CallbackService {
       grpc::CallbackServerContext* context,
       const v1::IssueBookletsRequest* request,
       v1::IssueBookletsResponse* response) override;
+  grpc::ServerUnaryReactor* VoidPasses(
+      grpc::CallbackServerContext* context,
+      const v1::VoidPassesRequest* request,
+      v1::VoidPassesResponse* response) override;
   grpc::ServerUnaryReactor* RegisterVenue(
       grpc::CallbackServerContext* context,
       const v1::RegisterVenueRequest* request, v1::Venue* response) override;

@@ -17,6 +17,8 @@ v1::PassState ToProto(storage::PassState state) {
       return v1::PASS_STATE_ISSUED;
     case storage::PassState::kRedeemed:
       return v1::PASS_STATE_REDEEMED;
+    case storage::PassState::kVoided:
+      return v1::PASS_STATE_VOIDED;
   }
   return v1::PASS_STATE_UNSPECIFIED;
 }

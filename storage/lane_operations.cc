@@ -202,4 +202,38 @@ absl::StatusOr<CancelOutcome> CancelOperation::Decide(StagedWrites& staged) {
   return outcome;
 }
 
+absl::StatusOr<VoidOutcome> VoidOperation::Decide(StagedWrites& staged) {
+  ASSIGN_OR_RETURN(std::optional<PassRecord> pass,
+                   staged.ReadPass(command_.serial));
+  const std::string serial = FormatSerial(command_.serial);
+  if (!pass) {
+    return absl::NotFoundError(
+        absl::StrCat("serial: no pass ", serial, " was issued"));
+  }
+  // Every read is done: from here on nothing can fail.
+  VoidOutcome outcome{.serial = command_.serial};
+  if (pass->state == PassState::kVoided) {
+    outcome.result = VoidResult::kAlreadyVoided;
+    outcome.message = absl::StrCat("pass ", serial, " was already voided");
+  } else if (pass->state == PassState::kRedeemed) {
+    outcome.result = VoidResult::kAlreadyRedeemed;
+    outcome.message = absl::StrCat("pass ", serial, " was redeemed at venue ",
+                                   pass->redemption->venue_id, " on ",
+                                   FormatUtc(pass->redemption->recorded_at),
+                                   " and stays redeemed");
+  } else {
+    outcome.result = VoidResult::kVoided;
+    outcome.message = absl::StrCat("pass ", serial, " voided");
+    PassRecord voided = *pass;
+    voided.state = PassState::kVoided;
+    staged.PutPass(command_.serial, voided);
+    staged.PutJournalEntry(context_.next_seq->fetch_add(1),
+                           {.kind = JournalKind::kVoided,
+                            .serial = command_.serial,
+                            .at = staged.now(),
+                            .reason = command_.reason});
+  }
+  return outcome;
+}
+
 }  // namespace passclear::storage

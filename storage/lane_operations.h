@@ -33,6 +33,7 @@ using RedeemCallback =
     absl::AnyInvocable<void(absl::StatusOr<RedeemOutcome>) &&>;
 using CancelCallback =
     absl::AnyInvocable<void(absl::StatusOr<CancelOutcome>) &&>;
+using VoidCallback = absl::AnyInvocable<void(absl::StatusOr<VoidOutcome>) &&>;
 
 // The part every operation shares: decide in Stage, answer in Complete with
 // the decision, or with the lane's error when the group failed or the lane
@@ -93,6 +94,17 @@ class CancelOperation final
 
  private:
   absl::StatusOr<CancelOutcome> Decide(StagedWrites& staged) override;
+};
+
+// Voiding is an admin action, naturally idempotent (voiding twice answers
+// ALREADY_VOIDED), so it keeps no stored answer. It still goes through the
+// pass's lane so that it never races a redemption of the same pass.
+class VoidOperation final : public DecidingOperation<VoidCommand, VoidOutcome> {
+ public:
+  using DecidingOperation::DecidingOperation;
+
+ private:
+  absl::StatusOr<VoidOutcome> Decide(StagedWrites& staged) override;
 };
 
 }  // namespace passclear::storage

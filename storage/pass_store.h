@@ -94,6 +94,13 @@ class PassStore {
   [[nodiscard]] absl::StatusOr<Venue> RegisterVenue(
       const std::string& name, const std::vector<uint64_t>& programme_ids);
 
+  // Voids one pass, or every pass of a booklet (in serial order), with a
+  // reason for the journal. Waits until every voiding is durable.
+  [[nodiscard]] absl::StatusOr<std::vector<VoidOutcome>> VoidPass(
+      uint64_t serial, const std::string& reason);
+  [[nodiscard]] absl::StatusOr<std::vector<VoidOutcome>> VoidBooklet(
+      uint64_t booklet_id, const std::string& reason);
+
   std::shared_ptr<const Programme> FindProgramme(uint64_t id) const {
     return catalog_.FindProgramme(id);
   }
@@ -114,6 +121,8 @@ class PassStore {
  private:
   explicit PassStore(PassStoreOptions options);
   [[nodiscard]] absl::Status LoadCounters();
+  [[nodiscard]] absl::StatusOr<std::vector<VoidOutcome>> VoidSerials(
+      uint64_t first_serial, uint32_t count, const std::string& reason);
   WriterLane& LaneFor(uint64_t serial);
 
   const PassStoreOptions options_;

@@ -1,6 +1,8 @@
-// PassStore's admin calls: programmes, booklets and venues. Each validates
-// its whole input first, then writes everything in one synced WriteBatch.
+// PassStore's admin calls: programmes, booklets, venues and voiding. Each
+// validates its whole input first, then writes everything in one synced
+// WriteBatch; voiding goes through the writer lanes, one pass at a time.
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/blocking_counter.h"
 #include "storage/key_codec.h"
 #include "storage/pass_store.h"
 #include "storage/record_codec.h"
@@ -174,6 +176,49 @@ absl::StatusOr<Venue> PassStore::RegisterVenue(
   next_venue_id_ = venue.id + 1;
   catalog_.PutVenue(venue);
   return venue;
+}
+
+absl::StatusOr<std::vector<VoidOutcome>> PassStore::VoidPass(
+    uint64_t serial, const std::string& reason) {
+  return VoidSerials(serial, 1, reason);
+}
+
+absl::StatusOr<std::vector<VoidOutcome>> PassStore::VoidBooklet(
+    uint64_t booklet_id, const std::string& reason) {
+  std::string bytes;
+  rocksdb::Status read = database_->db()->Get(
+      rocksdb::ReadOptions(), database_->Family(FixedFamily::kBooklets),
+      IdKey(booklet_id), &bytes);
+  if (read.IsNotFound()) {
+    return absl::NotFoundError(
+        absl::StrCat("booklet_id: no booklet ", booklet_id));
+  }
+  RETURN_IF_ERROR(FromRocksDb(read, "reading a booklet"));
+  ASSIGN_OR_RETURN(Booklet booklet, DecodeBooklet(bytes));
+  return VoidSerials(booklet.first_serial, booklet.size, reason);
+}
+
+absl::StatusOr<std::vector<VoidOutcome>> PassStore::VoidSerials(
+    uint64_t first_serial, uint32_t count, const std::string& reason) {
+  RETURN_IF_ERROR(CheckName("reason", reason));
+  std::vector<absl::StatusOr<VoidOutcome>> results(count);
+  absl::BlockingCounter pending(static_cast<int>(count));
+  for (uint32_t i = 0; i < count; ++i) {
+    const uint64_t serial = first_serial + i;
+    LaneFor(serial).Submit(std::make_unique<VoidOperation>(
+        operation_context_, VoidCommand{.serial = serial, .reason = reason},
+        [&results, &pending, i](absl::StatusOr<VoidOutcome> outcome) {
+          results[i] = std::move(outcome);
+          pending.DecrementCount();
+        }));
+  }
+  pending.Wait();
+  std::vector<VoidOutcome> outcomes;
+  for (absl::StatusOr<VoidOutcome>& result : results) {
+    if (!result.ok()) return result.status();
+    outcomes.push_back(*std::move(result));
+  }
+  return outcomes;
 }
 
 }  // namespace passclear::storage

@@ -79,6 +79,7 @@ bool IsKnownResult(OperationKind operation, uint8_t result) {
     case RedeemResult::kExpired:
     case RedeemResult::kVenueNotAccepting:
     case RedeemResult::kVenueNotAllowed:
+    case RedeemResult::kVoided:
       return true;
   }
   return false;
@@ -190,6 +191,8 @@ absl::StatusOr<PassRecord> DecodePass(absl::string_view bytes) {
     pass.state = PassState::kIssued;
   } else if (state == static_cast<uint8_t>(PassState::kRedeemed)) {
     pass.state = PassState::kRedeemed;
+  } else if (state == static_cast<uint8_t>(PassState::kVoided)) {
+    pass.state = PassState::kVoided;
   } else {
     return Corrupt("pass", absl::StrCat("unknown state ", state));
   }
@@ -223,7 +226,8 @@ absl::StatusOr<ClaimLine> DecodeClaimLine(absl::string_view bytes) {
 }
 
 std::string EncodeJournalEntry(const JournalEntry& entry) {
-  return Versioned()
+  ValueWriter writer;
+  return writer.U8(kJournalFormatV2)
       .U8(static_cast<uint8_t>(entry.kind))
       .U64(entry.serial)
       .U64(entry.venue_id)
@@ -231,21 +235,30 @@ std::string EncodeJournalEntry(const JournalEntry& entry) {
       .String(entry.request_id)
       .Time(entry.at)
       .U64(entry.redemption_seq)
+      .String(entry.reason)
       .Finish();
 }
 
 absl::StatusOr<JournalEntry> DecodeJournalEntry(absl::string_view bytes) {
   ValueReader reader(bytes);
-  RETURN_IF_ERROR(StartDecoding(reader, "journal entry"));
+  uint8_t version = 0;
+  if (!reader.U8(version)) return Corrupt("journal entry", "empty value");
+  if (version != kRecordFormatV1 && version != kJournalFormatV2) {
+    return Corrupt("journal entry",
+                   absl::StrCat("unknown format version ", version));
+  }
   JournalEntry entry;
   uint8_t kind = 0;
   bool ok = reader.U8(kind) && reader.U64(entry.serial) &&
             reader.U64(entry.venue_id) && reader.String(entry.terminal_id) &&
             reader.String(entry.request_id) && reader.Time(entry.at) &&
             reader.U64(entry.redemption_seq);
+  // Version 2 appends the reason; version 1 entries have none.
+  if (ok && version == kJournalFormatV2) ok = reader.String(entry.reason);
   RETURN_IF_ERROR(FinishDecoding(ok, reader, "journal entry"));
   if (kind != static_cast<uint8_t>(JournalKind::kRedeemed) &&
-      kind != static_cast<uint8_t>(JournalKind::kCancelled)) {
+      kind != static_cast<uint8_t>(JournalKind::kCancelled) &&
+      kind != static_cast<uint8_t>(JournalKind::kVoided)) {
     return Corrupt("journal entry", absl::StrCat("unknown kind ", kind));
   }
   entry.kind = static_cast<JournalKind>(kind);

@@ -60,11 +60,12 @@ struct Venue {
   bool operator==(const Venue&) const = default;
 };
 
-// Persisted: never renumber. 2 is kept for ALLOCATED (issue of booklets to
-// distributors); the values match passclear.v1.PassState.
+// Persisted: never renumber. 2, 4 and 5 are kept for ALLOCATED, CLAIMED
+// and PAID; the values match passclear.v1.PassState.
 enum class PassState : uint8_t {
   kIssued = 1,
   kRedeemed = 3,
+  kVoided = 6,
 };
 
 // Where and when a pass was redeemed.
@@ -101,9 +102,11 @@ struct ClaimLine {
 enum class JournalKind : uint8_t {
   kRedeemed = 1,
   kCancelled = 2,
+  kVoided = 3,
 };
 
-// The append-only history of redemptions and cancellations, for audit.
+// The append-only history of redemptions, cancellations and voidings, for
+// audit.
 struct JournalEntry {
   JournalKind kind = JournalKind::kRedeemed;
   uint64_t serial = 0;
@@ -112,6 +115,7 @@ struct JournalEntry {
   std::string request_id;
   absl::Time at;
   uint64_t redemption_seq = 0;  // for a cancellation: the one it undoes
+  std::string reason;           // for a voiding: why
   bool operator==(const JournalEntry&) const = default;
 };
 

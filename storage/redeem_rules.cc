@@ -39,6 +39,12 @@ Verdict JudgeRedemption(const RedemptionAttempt& attempt) {
                          first.venue_id, " by terminal ", first.terminal_id,
                          " on ", FormatUtc(first.recorded_at))};
   }
+  if (attempt.pass->state == PassState::kVoided) {
+    return {RedeemResult::kVoided,
+            absl::StrCat("pass ", serial,
+                         " was voided (reported lost or stolen) and cannot be "
+                         "redeemed")};
+  }
   const Programme& programme = *attempt.programme;
   if (attempt.judge_venue) {
     const auto& accepted = attempt.venue->accepted_programme_ids;

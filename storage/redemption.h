@@ -29,6 +29,25 @@ enum class RedeemResult : uint8_t {
   kExpired = 6,
   kVenueNotAccepting = 7,
   kVenueNotAllowed = 8,
+  kVoided = 10,
+};
+
+// The values match passclear.v1.VoidResult.
+enum class VoidResult : uint8_t {
+  kVoided = 1,
+  kAlreadyVoided = 2,
+  kAlreadyRedeemed = 3,
+};
+
+struct VoidCommand {
+  uint64_t serial = 0;
+  std::string reason;
+};
+
+struct VoidOutcome {
+  uint64_t serial = 0;
+  VoidResult result = VoidResult::kVoided;
+  std::string message;
 };
 
 // Persisted in stored answers: never renumber. The values match

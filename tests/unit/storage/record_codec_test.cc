@@ -20,6 +20,7 @@
 #include "storage/key_codec.h"
 #include "storage/records.h"
 #include "storage/redemption.h"
+#include "storage/value_encoding.h"
 #include "tests/unit/storage/temp_store.h"
 
 namespace passclear::storage {
@@ -85,7 +86,8 @@ JournalEntry SampleJournalEntry() {
           .terminal_id = "T-1",
           .request_id = "9f1c-2",
           .at = kRecordedAt + absl::Minutes(3),
-          .redemption_seq = 99};
+          .redemption_seq = 99,
+          .reason = "booklet reported stolen"};
 }
 
 StoredAnswer RedeemAnswer() {
@@ -221,6 +223,26 @@ TEST(RecordCodecTest, ClaimLineRoundTrip) {
   EXPECT_EQ(*decoded, SampleClaimLine());
 }
 
+TEST(RecordCodecTest, JournalEntryOfVersionOneDecodesWithoutReason) {
+  // A version 1 entry, as written before voiding existed: no reason.
+  const std::string v1 = ValueWriter()
+                             .U8(1)
+                             .U8(static_cast<uint8_t>(JournalKind::kRedeemed))
+                             .U64(42)
+                             .U64(7)
+                             .String("T-1")
+                             .String("r-1")
+                             .Time(absl::FromUnixSeconds(1700000000))
+                             .U64(5)
+                             .Finish();
+  absl::StatusOr<JournalEntry> decoded = DecodeJournalEntry(v1);
+  ASSERT_TRUE(decoded.ok()) << decoded.status();
+  EXPECT_EQ(decoded->serial, 42u);
+  EXPECT_EQ(decoded->request_id, "r-1");
+  EXPECT_EQ(decoded->redemption_seq, 5u);
+  EXPECT_EQ(decoded->reason, "");
+}
+
 TEST(RecordCodecTest, JournalEntryRoundTripForBothKinds) {
   JournalEntry redeemed = SampleJournalEntry();
   redeemed.kind = JournalKind::kRedeemed;
@@ -251,18 +273,26 @@ TEST(RecordCodecTest, MetaNumberRoundTrip) {
   }
 }
 
-TEST(RecordCodecTest, EveryValueStartsWithVersionOne) {
+// The version each record is written in.
+char WrittenVersion(absl::string_view record) {
+  return record == "journal entry" || record == "journal" ? '\x02' : '\x01';
+}
+
+TEST(RecordCodecTest, EveryValueStartsWithItsVersion) {
   ASSERT_EQ(kRecordFormatV1, 1);
+  ASSERT_EQ(kJournalFormatV2, 2);
   for (const Codec& codec : EveryEncoding()) {
     ASSERT_FALSE(codec.encoded.empty()) << codec.name;
-    EXPECT_EQ(codec.encoded[0], '\x01') << codec.name;
+    EXPECT_EQ(codec.encoded[0], WrittenVersion(codec.name)) << codec.name;
     EXPECT_TRUE(codec.decode(codec.encoded).ok()) << codec.name;
   }
 }
 
 TEST(RecordCodecTest, UnknownVersionIsDataLoss) {
   for (const Codec& codec : EveryEncoding()) {
-    for (int version : {0, 2, 255}) {
+    // Journal entries decode versions 1 and 2; every other record only 1.
+    const int next = codec.name == "journal entry" ? 3 : 2;
+    for (int version : {0, next, 255}) {
       absl::Status status = codec.decode(WithByte(codec.encoded, 0, version));
       EXPECT_EQ(status.code(), absl::StatusCode::kDataLoss)
           << codec.name << " version " << version << ": " << status;
@@ -319,7 +349,8 @@ TEST(RecordCodecTest, UnknownPassStateIsDataLoss) {
   for (int value = 0; value < 256; ++value) {
     absl::StatusOr<PassRecord> decoded =
         DecodePass(WithByte(issued, offset, value));
-    if (value == static_cast<int>(PassState::kIssued)) {
+    if (value == static_cast<int>(PassState::kIssued) ||
+        value == static_cast<int>(PassState::kVoided)) {
       EXPECT_TRUE(decoded.ok()) << decoded.status();
     } else {
       // Unknown, or REDEEMED without the redemption it needs.
@@ -368,7 +399,7 @@ TEST(RecordCodecTest, UnknownJournalKindIsDataLoss) {
   for (int value = 0; value < 256; ++value) {
     absl::StatusOr<JournalEntry> decoded =
         DecodeJournalEntry(WithByte(bytes, offset, value));
-    if (value == 1 || value == 2) {
+    if (value == 1 || value == 2 || value == 3) {
       EXPECT_TRUE(decoded.ok()) << value << ": " << decoded.status();
     } else {
       EXPECT_EQ(decoded.status().code(), absl::StatusCode::kDataLoss) << value;
@@ -396,7 +427,7 @@ TEST(RecordCodecTest, UnknownStoredAnswerOperationIsDataLoss) {
 // CancelResult, by operation): the header promises every enum value is
 // checked, and a replay hands the value straight back to a terminal.
 TEST(RecordCodecTest, UnknownStoredAnswerResultIsDataLoss) {
-  const std::set<int> redeem_results = {1, 2, 3, 5, 6, 7, 8};
+  const std::set<int> redeem_results = {1, 2, 3, 5, 6, 7, 8, 10};
   const std::set<int> cancel_results = {1, 2, 3, 4, 5};
   for (const auto& [answer, valid] :
        {std::pair{RedeemAnswer(), redeem_results},
@@ -507,7 +538,7 @@ TEST_F(StoredValuesTest, EveryValueInAStoreStartsWithVersionOne) {
       ++values;
       const std::string value = it->value().ToString();
       ASSERT_FALSE(value.empty()) << name;
-      EXPECT_EQ(value[0], '\x01')
+      EXPECT_EQ(value[0], WrittenVersion(name))
           << name << " key " << it->key().ToString(true);
       absl::Status decoded;
       if (name == "default") {
