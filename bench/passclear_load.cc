@@ -89,6 +89,7 @@ Scheme SetUp(v1::AdminService::Stub& admin, int passes) {
   v1::RegisterVenueRequest venue_request;
   venue_request.set_name("Load test venue");
   venue_request.add_accepted_programme_ids(programme.programme_id());
+  venue_request.set_labelled(true);
   v1::Venue venue;
   grpc::ClientContext venue_context;
   if (!admin.RegisterVenue(&venue_context, venue_request, &venue).ok()) {

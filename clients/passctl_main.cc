@@ -19,6 +19,7 @@
 #include "absl/flags/usage.h"
 #include "absl/random/random.h"
 #include "absl/status/status.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -49,6 +50,9 @@ ABSL_FLAG(uint32_t, booklet_size, 10, "passes per booklet: 10 or 5");
 ABSL_FLAG(uint64_t, serial, 0, "serial of the pass to void");
 ABSL_FLAG(uint64_t, booklet, 0, "booklet to void");
 ABSL_FLAG(std::string, reason, "", "why the passes are voided");
+ABSL_FLAG(bool, labelled, true,
+          "register-venue: label the venue at once (else 'label-venue' "
+          "labels it later)");
 ABSL_FLAG(std::vector<std::string>, programmes, {},
           "comma-separated programme ids a venue accepts");
 
@@ -90,8 +94,15 @@ const std::map<std::string, Command>& Commands() {
         "Voids a lost or stolen pass, or a whole booklet; prints each pass's "
         "result."}},
       {"register-venue",
-       {"register-venue --name=N --programmes=ID[,ID...]",
-        "Registers a labelled venue and prints its id."}},
+       {"register-venue --name=N --programmes=ID[,ID...] [--labelled=false]",
+        "Registers a venue, labelled unless --labelled=false, and prints its "
+        "id."}},
+      {"label-venue", {"label-venue --venue=ID", "Labels a registered venue."}},
+      {"suspend-venue",
+       {"suspend-venue --venue=ID",
+        "Suspends a labelled venue: its scans are refused."}},
+      {"reinstate-venue",
+       {"reinstate-venue --venue=ID", "Reinstates a suspended venue."}},
   };
   return *commands;
 }
@@ -280,6 +291,7 @@ int RegisterVenue() {
     }
     request.add_accepted_programme_ids(id);
   }
+  request.set_labelled(absl::GetFlag(FLAGS_labelled));
   v1::Venue response;
   grpc::Status status = v1::AdminService::NewStub(Connect())->RegisterVenue(
       NewContext().get(), request, &response);
@@ -309,6 +321,26 @@ int Void() {
                     v1::VoidResult_Name(pass.result()), ": ", pass.message());
   }
   Print(absl::GetFlag(FLAGS_json), response, text);
+  return kDone;
+}
+
+// label-venue, suspend-venue, reinstate-venue.
+int ChangeVenueStatus(const std::string& command) {
+  v1::VenueRef request;
+  request.set_venue_id(absl::GetFlag(FLAGS_venue));
+  v1::Venue response;
+  auto stub = v1::AdminService::NewStub(Connect());
+  auto context = NewContext();
+  grpc::Status status =
+      command == "label-venue"
+          ? stub->LabelVenue(context.get(), request, &response)
+      : command == "suspend-venue"
+          ? stub->SuspendVenue(context.get(), request, &response)
+          : stub->ReinstateVenue(context.get(), request, &response);
+  if (!status.ok()) return CallFailed(status);
+  Print(absl::GetFlag(FLAGS_json), response,
+        absl::StrCat("venue ", response.venue_id(), ": ",
+                     v1::VenueStatus_Name(response.status())));
   return kDone;
 }
 
@@ -342,6 +374,9 @@ int Run(const std::vector<std::string>& args) {
   if (name == "create-programme") return CreateProgramme();
   if (name == "issue-booklets") return IssueBooklets();
   if (name == "void") return Void();
+  if (absl::EndsWith(name, "-venue") && name != "register-venue") {
+    return ChangeVenueStatus(name);
+  }
   return RegisterVenue();
 }
 

@@ -17,7 +17,36 @@ grpc::ServerUnaryReactor* Finish(grpc::CallbackServerContext* context,
   return reactor;
 }
 
+// Answers with the venue, or the error.
+grpc::ServerUnaryReactor* FinishWithVenue(
+    grpc::CallbackServerContext* context,
+    const absl::StatusOr<storage::Venue>& venue, v1::Venue* response) {
+  if (venue.ok()) FillVenue(*venue, response);
+  return Finish(context, venue.status());
+}
+
 }  // namespace
+
+grpc::ServerUnaryReactor* AdminService::LabelVenue(
+    grpc::CallbackServerContext* context, const v1::VenueRef* request,
+    v1::Venue* response) {
+  return FinishWithVenue(context, store_.LabelVenue(request->venue_id()),
+                         response);
+}
+
+grpc::ServerUnaryReactor* AdminService::SuspendVenue(
+    grpc::CallbackServerContext* context, const v1::VenueRef* request,
+    v1::Venue* response) {
+  return FinishWithVenue(context, store_.SuspendVenue(request->venue_id()),
+                         response);
+}
+
+grpc::ServerUnaryReactor* AdminService::ReinstateVenue(
+    grpc::CallbackServerContext* context, const v1::VenueRef* request,
+    v1::Venue* response) {
+  return FinishWithVenue(context, store_.ReinstateVenue(request->venue_id()),
+                         response);
+}
 
 grpc::ServerUnaryReactor* AdminService::CreateProgramme(
     grpc::CallbackServerContext* context,
@@ -69,12 +98,12 @@ grpc::ServerUnaryReactor* AdminService::IssueBooklets(
 grpc::ServerUnaryReactor* AdminService::RegisterVenue(
     grpc::CallbackServerContext* context,
     const v1::RegisterVenueRequest* request, v1::Venue* response) {
-  absl::StatusOr<storage::Venue> venue = store_.RegisterVenue(
-      request->name(), {request->accepted_programme_ids().begin(),
-                        request->accepted_programme_ids().end()});
-  if (!venue.ok()) return Finish(context, venue.status());
-  FillVenue(*venue, response);
-  return Finish(context, absl::OkStatus());
+  absl::StatusOr<storage::Venue> venue =
+      store_.RegisterVenue(request->name(),
+                           {request->accepted_programme_ids().begin(),
+                            request->accepted_programme_ids().end()},
+                           request->labelled());
+  return FinishWithVenue(context, venue, response);
 }
 
 grpc::ServerUnaryReactor* AdminService::VoidPasses(

@@ -25,6 +25,15 @@ class AdminService final : public v1::AdminService::CallbackService {
       grpc::CallbackServerContext* context,
       const v1::VoidPassesRequest* request,
       v1::VoidPassesResponse* response) override;
+  grpc::ServerUnaryReactor* LabelVenue(grpc::CallbackServerContext* context,
+                                       const v1::VenueRef* request,
+                                       v1::Venue* response) override;
+  grpc::ServerUnaryReactor* SuspendVenue(grpc::CallbackServerContext* context,
+                                         const v1::VenueRef* request,
+                                         v1::Venue* response) override;
+  grpc::ServerUnaryReactor* ReinstateVenue(grpc::CallbackServerContext* context,
+                                           const v1::VenueRef* request,
+                                           v1::Venue* response) override;
   grpc::ServerUnaryReactor* RegisterVenue(
       grpc::CallbackServerContext* context,
       const v1::RegisterVenueRequest* request, v1::Venue* response) override;

@@ -97,7 +97,8 @@ void FillVenue(const storage::Venue& venue, v1::Venue* message) {
   for (uint64_t id : venue.accepted_programme_ids) {
     message->add_accepted_programme_ids(id);
   }
-  message->set_labelled(venue.status == storage::VenueStatus::kLabelled);
+  // storage::VenueStatus values are the contract's VenueStatus values.
+  message->set_status(static_cast<v1::VenueStatus>(venue.status));
 }
 
 }  // namespace passclear

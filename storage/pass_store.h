@@ -91,8 +91,16 @@ class PassStore {
       const ProgrammeSpec& spec);
   [[nodiscard]] absl::StatusOr<std::vector<Booklet>> IssueBooklets(
       uint64_t programme_id, uint32_t booklet_count, uint32_t booklet_size);
+  // A venue registered with `labelled = false` redeems nothing until
+  // LabelVenue.
   [[nodiscard]] absl::StatusOr<Venue> RegisterVenue(
-      const std::string& name, const std::vector<uint64_t>& programme_ids);
+      const std::string& name, const std::vector<uint64_t>& programme_ids,
+      bool labelled = true);
+  // Registered -> labelled; labelled -> suspended; suspended -> labelled.
+  // Any other change is FAILED_PRECONDITION, saying the venue's status.
+  [[nodiscard]] absl::StatusOr<Venue> LabelVenue(uint64_t venue_id);
+  [[nodiscard]] absl::StatusOr<Venue> SuspendVenue(uint64_t venue_id);
+  [[nodiscard]] absl::StatusOr<Venue> ReinstateVenue(uint64_t venue_id);
 
   // Voids one pass, or every pass of a booklet (in serial order), with a
   // reason for the journal. Waits until every voiding is durable.
@@ -121,6 +129,9 @@ class PassStore {
  private:
   explicit PassStore(PassStoreOptions options);
   [[nodiscard]] absl::Status LoadCounters();
+  [[nodiscard]] absl::StatusOr<Venue> ChangeVenueStatus(uint64_t venue_id,
+                                                        VenueStatus from,
+                                                        VenueStatus to);
   [[nodiscard]] absl::StatusOr<std::vector<VoidOutcome>> VoidSerials(
       uint64_t first_serial, uint32_t count, const std::string& reason);
   WriterLane& LaneFor(uint64_t serial);

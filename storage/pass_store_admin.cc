@@ -30,6 +30,18 @@ absl::Status CheckName(absl::string_view field, absl::string_view value) {
   return absl::OkStatus();
 }
 
+absl::string_view VenueStatusName(VenueStatus status) {
+  switch (status) {
+    case VenueStatus::kRegistered:
+      return "registered (not labelled)";
+    case VenueStatus::kLabelled:
+      return "labelled";
+    case VenueStatus::kSuspended:
+      return "suspended";
+  }
+  return "unknown";
+}
+
 absl::Status WriteDurably(const Database& database, rocksdb::WriteBatch& batch,
                           absl::string_view what) {
   rocksdb::WriteOptions options;
@@ -138,7 +150,8 @@ absl::StatusOr<std::vector<Booklet>> PassStore::IssueBooklets(
 }
 
 absl::StatusOr<Venue> PassStore::RegisterVenue(
-    const std::string& name, const std::vector<uint64_t>& programme_ids) {
+    const std::string& name, const std::vector<uint64_t>& programme_ids,
+    bool labelled) {
   RETURN_IF_ERROR(CheckName("name", name));
   if (programme_ids.empty()) {
     return absl::InvalidArgumentError(
@@ -164,10 +177,11 @@ absl::StatusOr<Venue> PassStore::RegisterVenue(
   }
 
   absl::MutexLock lock(&admin_mu_);
-  Venue venue{.id = next_venue_id_,
-              .name = name,
-              .status = VenueStatus::kLabelled,
-              .accepted_programme_ids = programme_ids};
+  Venue venue{
+      .id = next_venue_id_,
+      .name = name,
+      .status = labelled ? VenueStatus::kLabelled : VenueStatus::kRegistered,
+      .accepted_programme_ids = programme_ids};
   rocksdb::WriteBatch batch;
   batch.Put(database_->Family(FixedFamily::kVenues), IdKey(venue.id),
             EncodeVenue(venue));
@@ -176,6 +190,45 @@ absl::StatusOr<Venue> PassStore::RegisterVenue(
   next_venue_id_ = venue.id + 1;
   catalog_.PutVenue(venue);
   return venue;
+}
+
+absl::StatusOr<Venue> PassStore::LabelVenue(uint64_t venue_id) {
+  return ChangeVenueStatus(venue_id, VenueStatus::kRegistered,
+                           VenueStatus::kLabelled);
+}
+
+absl::StatusOr<Venue> PassStore::SuspendVenue(uint64_t venue_id) {
+  return ChangeVenueStatus(venue_id, VenueStatus::kLabelled,
+                           VenueStatus::kSuspended);
+}
+
+absl::StatusOr<Venue> PassStore::ReinstateVenue(uint64_t venue_id) {
+  return ChangeVenueStatus(venue_id, VenueStatus::kSuspended,
+                           VenueStatus::kLabelled);
+}
+
+absl::StatusOr<Venue> PassStore::ChangeVenueStatus(uint64_t venue_id,
+                                                   VenueStatus from,
+                                                   VenueStatus to) {
+  // Under the admin lock: two changes of one venue never interleave.
+  absl::MutexLock lock(&admin_mu_);
+  std::shared_ptr<const Venue> current = catalog_.FindVenue(venue_id);
+  if (current == nullptr) {
+    return absl::NotFoundError(absl::StrCat("venue_id: no venue ", venue_id));
+  }
+  if (current->status != from) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "venue ", venue_id, " is ", VenueStatusName(current->status), ", not ",
+        VenueStatusName(from)));
+  }
+  Venue changed = *current;
+  changed.status = to;
+  rocksdb::WriteBatch batch;
+  batch.Put(database_->Family(FixedFamily::kVenues), IdKey(venue_id),
+            EncodeVenue(changed));
+  RETURN_IF_ERROR(WriteDurably(*database_, batch, "changing a venue's status"));
+  catalog_.PutVenue(changed);
+  return changed;
 }
 
 absl::StatusOr<std::vector<VoidOutcome>> PassStore::VoidPass(

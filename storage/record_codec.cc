@@ -163,7 +163,8 @@ absl::StatusOr<Venue> DecodeVenue(absl::string_view bytes) {
   }
   RETURN_IF_ERROR(FinishDecoding(ok, reader, "venue"));
   if (status_byte != static_cast<uint8_t>(VenueStatus::kLabelled) &&
-      status_byte != static_cast<uint8_t>(VenueStatus::kSuspended)) {
+      status_byte != static_cast<uint8_t>(VenueStatus::kSuspended) &&
+      status_byte != static_cast<uint8_t>(VenueStatus::kRegistered)) {
     return Corrupt("venue", absl::StrCat("unknown status ", status_byte));
   }
   venue.status = static_cast<VenueStatus>(status_byte);

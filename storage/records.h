@@ -47,9 +47,13 @@ struct Booklet {
 };
 
 // Persisted: never renumber.
+// A venue is registered, then labelled by the operator; only a labelled
+// venue redeems passes. A labelled venue can be suspended and reinstated.
+// The values match passclear.v1.VenueStatus.
 enum class VenueStatus : uint8_t {
   kLabelled = 1,
   kSuspended = 2,
+  kRegistered = 3,  // not labelled yet
 };
 
 struct Venue {

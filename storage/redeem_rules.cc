@@ -22,7 +22,12 @@ Verdict JudgeRedemption(const RedemptionAttempt& attempt) {
       return {RedeemResult::kVenueNotAccepting,
               absl::StrCat("venue ", attempt.venue_id, " is not registered")};
     }
-    if (attempt.venue->status != VenueStatus::kLabelled) {
+    if (attempt.venue->status == VenueStatus::kRegistered) {
+      return {RedeemResult::kVenueNotAccepting,
+              absl::StrCat("venue ", attempt.venue_id,
+                           " is not labelled yet and cannot redeem passes")};
+    }
+    if (attempt.venue->status == VenueStatus::kSuspended) {
       return {RedeemResult::kVenueNotAccepting,
               absl::StrCat("venue ", attempt.venue_id,
                            " is suspended and cannot redeem passes")};

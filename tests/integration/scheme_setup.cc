@@ -44,6 +44,7 @@ Scheme SetUpScheme(v1::AdminService::Stub& admin, uint32_t booklets) {
   v1::RegisterVenueRequest venue_request;
   venue_request.set_name("Espace numérique de Test");
   venue_request.add_accepted_programme_ids(scheme.programme_id);
+  venue_request.set_labelled(true);
   v1::Venue venue;
   grpc::ClientContext venue_context;
   status = admin.RegisterVenue(&venue_context, venue_request, &venue);
