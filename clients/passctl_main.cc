@@ -45,6 +45,8 @@ ABSL_FLAG(int64_t, face_value_cents, 1000, "face value of a pass in cents");
 ABSL_FLAG(std::string, valid_from, "", "start of validity, RFC 3339");
 ABSL_FLAG(std::string, valid_until, "", "end of validity, RFC 3339");
 ABSL_FLAG(uint64_t, programme, 0, "programme id");
+ABSL_FLAG(std::string, reference, "",
+          "extend-programme: the amendment's reference");
 ABSL_FLAG(uint32_t, booklets, 1, "number of booklets to issue");
 ABSL_FLAG(uint32_t, booklet_size, 10, "passes per booklet: 10 or 5");
 ABSL_FLAG(uint64_t, serial, 0, "serial of the pass to void");
@@ -86,6 +88,14 @@ const std::map<std::string, Command>& Commands() {
        {"create-programme --sponsor=S --name=N --face_value_cents=1000 "
         "--valid_from=TIME --valid_until=TIME",
         "Creates a programme and prints its id."}},
+      {"extend-programme",
+       {"extend-programme --programme=ID --valid_until=TIME --reference=TEXT",
+        "Extends a programme's validity by amendment; every pass follows."}},
+      {"close-programme",
+       {"close-programme --programme=ID",
+        "Closes a programme: its passes are refused from now on."}},
+      {"list-programmes",
+       {"list-programmes", "Lists every programme with its validity."}},
       {"issue-booklets",
        {"issue-booklets --programme=ID --booklets=N [--booklet_size=10]",
         "Issues booklets of passes and prints their codes, one per line."}},
@@ -261,6 +271,59 @@ int CreateProgramme() {
   return kDone;
 }
 
+std::string DescribeProgramme(const v1::Programme& programme) {
+  return absl::StrCat(
+      "programme ", programme.programme_id(), " (", programme.name(), ", ",
+      programme.sponsor(), "): valid ", FormatTimestamp(programme.valid_from()),
+      " to ", FormatTimestamp(programme.valid_until()), ", ",
+      programme.amendments_size(), " amendment(s)",
+      programme.has_closed_at()
+          ? absl::StrCat(", closed ", FormatTimestamp(programme.closed_at()))
+          : "");
+}
+
+int ExtendProgramme() {
+  v1::ExtendProgrammeRequest request;
+  request.set_programme_id(absl::GetFlag(FLAGS_programme));
+  request.set_reference(absl::GetFlag(FLAGS_reference));
+  std::string error;
+  if (!ParseTime("valid_until", absl::GetFlag(FLAGS_valid_until),
+                 request.mutable_valid_until(), &error)) {
+    return UsageError(error);
+  }
+  v1::Programme response;
+  grpc::Status status = v1::AdminService::NewStub(Connect())->ExtendProgramme(
+      NewContext().get(), request, &response);
+  if (!status.ok()) return CallFailed(status);
+  Print(absl::GetFlag(FLAGS_json), response, DescribeProgramme(response));
+  return kDone;
+}
+
+int CloseProgramme() {
+  v1::ProgrammeRef request;
+  request.set_programme_id(absl::GetFlag(FLAGS_programme));
+  v1::Programme response;
+  grpc::Status status = v1::AdminService::NewStub(Connect())->CloseProgramme(
+      NewContext().get(), request, &response);
+  if (!status.ok()) return CallFailed(status);
+  Print(absl::GetFlag(FLAGS_json), response, DescribeProgramme(response));
+  return kDone;
+}
+
+int ListProgrammes() {
+  v1::ListProgrammesResponse response;
+  grpc::Status status = v1::AdminService::NewStub(Connect())->ListProgrammes(
+      NewContext().get(), v1::ListProgrammesRequest(), &response);
+  if (!status.ok()) return CallFailed(status);
+  std::string text;
+  for (const v1::Programme& programme : response.programmes()) {
+    absl::StrAppend(&text, text.empty() ? "" : "\n",
+                    DescribeProgramme(programme));
+  }
+  Print(absl::GetFlag(FLAGS_json), response, text);
+  return kDone;
+}
+
 int IssueBooklets() {
   v1::IssueBookletsRequest request;
   request.set_programme_id(absl::GetFlag(FLAGS_programme));
@@ -373,6 +436,9 @@ int Run(const std::vector<std::string>& args) {
   if (name == "cancel") return Cancel(args[1]);
   if (name == "create-programme") return CreateProgramme();
   if (name == "issue-booklets") return IssueBooklets();
+  if (name == "extend-programme") return ExtendProgramme();
+  if (name == "close-programme") return CloseProgramme();
+  if (name == "list-programmes") return ListProgrammes();
   if (name == "void") return Void();
   if (absl::EndsWith(name, "-venue") && name != "register-venue") {
     return ChangeVenueStatus(name);

@@ -2,6 +2,7 @@
 
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "server/grpc_status.h"
 #include "server/pass_code.h"
 #include "server/proto_convert.h"
@@ -23,6 +24,15 @@ grpc::ServerUnaryReactor* FinishWithVenue(
     const absl::StatusOr<storage::Venue>& venue, v1::Venue* response) {
   if (venue.ok()) FillVenue(*venue, response);
   return Finish(context, venue.status());
+}
+
+// Answers with the programme, or the error.
+grpc::ServerUnaryReactor* FinishWithProgramme(
+    grpc::CallbackServerContext* context,
+    const absl::StatusOr<storage::Programme>& programme,
+    v1::Programme* response) {
+  if (programme.ok()) FillProgramme(*programme, response);
+  return Finish(context, programme.status());
 }
 
 }  // namespace
@@ -70,8 +80,51 @@ grpc::ServerUnaryReactor* AdminService::CreateProgramme(
     spec.grace_period = absl::Seconds(request->grace_period_seconds());
   }
   absl::StatusOr<storage::Programme> programme = store_.CreateProgramme(spec);
-  if (!programme.ok()) return Finish(context, programme.status());
-  FillProgramme(*programme, response);
+  return FinishWithProgramme(context, programme, response);
+}
+
+grpc::ServerUnaryReactor* AdminService::ExtendProgramme(
+    grpc::CallbackServerContext* context,
+    const v1::ExtendProgrammeRequest* request, v1::Programme* response) {
+  if (!request->has_valid_until()) {
+    return Finish(context, absl::InvalidArgumentError("valid_until: required"));
+  }
+  absl::StatusOr<absl::Time> valid_until =
+      ParseTimestamp("valid_until", request->valid_until());
+  if (!valid_until.ok()) return Finish(context, valid_until.status());
+  return FinishWithProgramme(
+      context,
+      store_.ExtendProgramme(request->programme_id(), *valid_until,
+                             request->reference()),
+      response);
+}
+
+grpc::ServerUnaryReactor* AdminService::CloseProgramme(
+    grpc::CallbackServerContext* context, const v1::ProgrammeRef* request,
+    v1::Programme* response) {
+  return FinishWithProgramme(
+      context, store_.CloseProgramme(request->programme_id()), response);
+}
+
+grpc::ServerUnaryReactor* AdminService::GetProgramme(
+    grpc::CallbackServerContext* context, const v1::ProgrammeRef* request,
+    v1::Programme* response) {
+  std::shared_ptr<const storage::Programme> programme =
+      store_.FindProgramme(request->programme_id());
+  if (programme == nullptr) {
+    return Finish(
+        context, absl::NotFoundError(absl::StrCat("programme_id: no programme ",
+                                                  request->programme_id())));
+  }
+  return FinishWithProgramme(context, *programme, response);
+}
+
+grpc::ServerUnaryReactor* AdminService::ListProgrammes(
+    grpc::CallbackServerContext* context, const v1::ListProgrammesRequest*,
+    v1::ListProgrammesResponse* response) {
+  for (const auto& programme : store_.ListProgrammes()) {
+    FillProgramme(*programme, response->add_programmes());
+  }
   return Finish(context, absl::OkStatus());
 }
 

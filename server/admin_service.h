@@ -17,6 +17,20 @@ class AdminService final : public v1::AdminService::CallbackService {
       grpc::CallbackServerContext* context,
       const v1::CreateProgrammeRequest* request,
       v1::Programme* response) override;
+  grpc::ServerUnaryReactor* ExtendProgramme(
+      grpc::CallbackServerContext* context,
+      const v1::ExtendProgrammeRequest* request,
+      v1::Programme* response) override;
+  grpc::ServerUnaryReactor* CloseProgramme(grpc::CallbackServerContext* context,
+                                           const v1::ProgrammeRef* request,
+                                           v1::Programme* response) override;
+  grpc::ServerUnaryReactor* GetProgramme(grpc::CallbackServerContext* context,
+                                         const v1::ProgrammeRef* request,
+                                         v1::Programme* response) override;
+  grpc::ServerUnaryReactor* ListProgrammes(
+      grpc::CallbackServerContext* context,
+      const v1::ListProgrammesRequest* request,
+      v1::ListProgrammesResponse* response) override;
   grpc::ServerUnaryReactor* IssueBooklets(
       grpc::CallbackServerContext* context,
       const v1::IssueBookletsRequest* request,

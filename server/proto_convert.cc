@@ -89,6 +89,17 @@ void FillProgramme(const storage::Programme& programme,
   SetTimestamp(programme.valid_until, message->mutable_valid_until());
   message->set_grace_period_seconds(
       absl::ToInt64Seconds(programme.grace_period));
+  for (const storage::Amendment& amendment : programme.amendments) {
+    v1::Amendment* out = message->add_amendments();
+    out->set_reference(amendment.reference);
+    SetTimestamp(amendment.recorded_at, out->mutable_recorded_at());
+    SetTimestamp(amendment.previous_valid_until,
+                 out->mutable_previous_valid_until());
+    SetTimestamp(amendment.valid_until, out->mutable_valid_until());
+  }
+  if (programme.closed_at) {
+    SetTimestamp(*programme.closed_at, message->mutable_closed_at());
+  }
 }
 
 void FillVenue(const storage::Venue& venue, v1::Venue* message) {

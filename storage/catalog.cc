@@ -1,5 +1,7 @@
 #include "storage/catalog.h"
 
+#include <algorithm>
+
 #include "storage/record_codec.h"
 #include "storage/rocksdb_status.h"
 #include "storage/status_macros.h"
@@ -48,6 +50,19 @@ std::shared_ptr<const Venue> Catalog::FindVenue(uint64_t id) const {
   absl::ReaderMutexLock lock(&mu_);
   auto it = venues_.find(id);
   return it == venues_.end() ? nullptr : it->second;
+}
+
+std::vector<std::shared_ptr<const Programme>> Catalog::Programmes() const {
+  std::vector<std::shared_ptr<const Programme>> programmes;
+  {
+    absl::ReaderMutexLock lock(&mu_);
+    for (const auto& [id, programme] : programmes_) {
+      programmes.push_back(programme);
+    }
+  }
+  std::sort(programmes.begin(), programmes.end(),
+            [](const auto& a, const auto& b) { return a->id < b->id; });
+  return programmes;
 }
 
 void Catalog::PutProgramme(Programme programme) {

@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
@@ -29,6 +30,9 @@ class Catalog {
 
   std::shared_ptr<const Programme> FindProgramme(uint64_t id) const;
   std::shared_ptr<const Venue> FindVenue(uint64_t id) const;
+
+  // Every programme, by id.
+  std::vector<std::shared_ptr<const Programme>> Programmes() const;
 
   void PutProgramme(Programme programme);
   void PutVenue(Venue venue);

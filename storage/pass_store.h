@@ -89,6 +89,17 @@ class PassStore {
 
   [[nodiscard]] absl::StatusOr<Programme> CreateProgramme(
       const ProgrammeSpec& spec);
+  // Extends a programme's validity by amendment: every pass of the
+  // programme follows. `valid_until` must be later than the current end.
+  [[nodiscard]] absl::StatusOr<Programme> ExtendProgramme(
+      uint64_t programme_id, absl::Time valid_until,
+      const std::string& reference);
+  // Closes a programme: its passes are refused from now on.
+  [[nodiscard]] absl::StatusOr<Programme> CloseProgramme(uint64_t programme_id);
+  std::vector<std::shared_ptr<const Programme>> ListProgrammes() const {
+    return catalog_.Programmes();
+  }
+
   [[nodiscard]] absl::StatusOr<std::vector<Booklet>> IssueBooklets(
       uint64_t programme_id, uint32_t booklet_count, uint32_t booklet_size);
   // A venue registered with `labelled = false` redeems nothing until
@@ -129,6 +140,9 @@ class PassStore {
  private:
   explicit PassStore(PassStoreOptions options);
   [[nodiscard]] absl::Status LoadCounters();
+  [[nodiscard]] absl::Status WriteProgrammeLocked(const Programme& programme,
+                                                  absl::string_view what)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(admin_mu_);
   [[nodiscard]] absl::StatusOr<Venue> ChangeVenueStatus(uint64_t venue_id,
                                                         VenueStatus from,
                                                         VenueStatus to);

@@ -99,6 +99,63 @@ absl::StatusOr<Programme> PassStore::CreateProgramme(
   return programme;
 }
 
+absl::StatusOr<Programme> PassStore::ExtendProgramme(
+    uint64_t programme_id, absl::Time valid_until,
+    const std::string& reference) {
+  RETURN_IF_ERROR(CheckName("reference", reference));
+  absl::MutexLock lock(&admin_mu_);
+  std::shared_ptr<const Programme> current =
+      catalog_.FindProgramme(programme_id);
+  if (current == nullptr) {
+    return absl::NotFoundError(
+        absl::StrCat("programme_id: no programme ", programme_id));
+  }
+  if (current->closed_at) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "programme ", programme_id, " was closed on ",
+        FormatUtc(*current->closed_at), "; it cannot be extended"));
+  }
+  valid_until = ToStoredPrecision(valid_until);
+  if (valid_until <= current->valid_until) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "valid_until: an extension must end after the current end (",
+        FormatUtc(current->valid_until), "), got ", FormatUtc(valid_until)));
+  }
+  Programme extended = *current;
+  extended.amendments.push_back({.reference = reference,
+                                 .recorded_at = ToStoredPrecision(Now()),
+                                 .previous_valid_until = current->valid_until,
+                                 .valid_until = valid_until});
+  extended.valid_until = valid_until;
+  RETURN_IF_ERROR(WriteProgrammeLocked(extended, "extending a programme"));
+  return extended;
+}
+
+absl::StatusOr<Programme> PassStore::CloseProgramme(uint64_t programme_id) {
+  absl::MutexLock lock(&admin_mu_);
+  std::shared_ptr<const Programme> current =
+      catalog_.FindProgramme(programme_id);
+  if (current == nullptr) {
+    return absl::NotFoundError(
+        absl::StrCat("programme_id: no programme ", programme_id));
+  }
+  if (current->closed_at) return *current;  // closing twice changes nothing
+  Programme closed = *current;
+  closed.closed_at = ToStoredPrecision(Now());
+  RETURN_IF_ERROR(WriteProgrammeLocked(closed, "closing a programme"));
+  return closed;
+}
+
+absl::Status PassStore::WriteProgrammeLocked(const Programme& programme,
+                                             absl::string_view what) {
+  rocksdb::WriteBatch batch;
+  batch.Put(database_->Family(FixedFamily::kProgrammes), IdKey(programme.id),
+            EncodeProgramme(programme));
+  RETURN_IF_ERROR(WriteDurably(*database_, batch, what));
+  catalog_.PutProgramme(programme);
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::vector<Booklet>> PassStore::IssueBooklets(
     uint64_t programme_id, uint32_t booklet_count, uint32_t booklet_size) {
   if (catalog_.FindProgramme(programme_id) == nullptr) {

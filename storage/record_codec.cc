@@ -80,6 +80,7 @@ bool IsKnownResult(OperationKind operation, uint8_t result) {
     case RedeemResult::kVenueNotAccepting:
     case RedeemResult::kVenueNotAllowed:
     case RedeemResult::kVoided:
+    case RedeemResult::kProgrammeClosed:
       return true;
   }
   return false;
@@ -88,7 +89,8 @@ bool IsKnownResult(OperationKind operation, uint8_t result) {
 }  // namespace
 
 std::string EncodeProgramme(const Programme& programme) {
-  return Versioned()
+  ValueWriter writer;
+  writer.U8(kProgrammeFormatV2)
       .U64(programme.id)
       .String(programme.sponsor)
       .String(programme.name)
@@ -96,12 +98,26 @@ std::string EncodeProgramme(const Programme& programme) {
       .Time(programme.valid_from)
       .Time(programme.valid_until)
       .I64(absl::ToInt64Seconds(programme.grace_period))
-      .Finish();
+      .U32(static_cast<uint32_t>(programme.amendments.size()));
+  for (const Amendment& amendment : programme.amendments) {
+    writer.String(amendment.reference)
+        .Time(amendment.recorded_at)
+        .Time(amendment.previous_valid_until)
+        .Time(amendment.valid_until);
+  }
+  writer.U8(programme.closed_at.has_value() ? 1 : 0);
+  if (programme.closed_at) writer.Time(*programme.closed_at);
+  return writer.Finish();
 }
 
 absl::StatusOr<Programme> DecodeProgramme(absl::string_view bytes) {
   ValueReader reader(bytes);
-  RETURN_IF_ERROR(StartDecoding(reader, "programme"));
+  uint8_t version = 0;
+  if (!reader.U8(version)) return Corrupt("programme", "empty value");
+  if (version != kRecordFormatV1 && version != kProgrammeFormatV2) {
+    return Corrupt("programme",
+                   absl::StrCat("unknown format version ", version));
+  }
   Programme programme;
   int64_t grace_seconds = 0;
   bool ok = reader.U64(programme.id) && reader.String(programme.sponsor) &&
@@ -109,6 +125,26 @@ absl::StatusOr<Programme> DecodeProgramme(absl::string_view bytes) {
             reader.I64(programme.face_value_cents) &&
             reader.Time(programme.valid_from) &&
             reader.Time(programme.valid_until) && reader.I64(grace_seconds);
+  // Version 2 appends the amendments and the closing.
+  if (ok && version == kProgrammeFormatV2) {
+    uint32_t count = 0;
+    ok = reader.U32(count) && count <= bytes.size();
+    for (uint32_t i = 0; ok && i < count; ++i) {
+      Amendment amendment;
+      ok = reader.String(amendment.reference) &&
+           reader.Time(amendment.recorded_at) &&
+           reader.Time(amendment.previous_valid_until) &&
+           reader.Time(amendment.valid_until);
+      programme.amendments.push_back(std::move(amendment));
+    }
+    uint8_t closed = 0;
+    ok = ok && reader.U8(closed) && closed <= 1;
+    if (ok && closed == 1) {
+      absl::Time closed_at;
+      ok = reader.Time(closed_at);
+      programme.closed_at = closed_at;
+    }
+  }
   RETURN_IF_ERROR(FinishDecoding(ok, reader, "programme"));
   programme.grace_period = absl::Seconds(grace_seconds);
   return programme;

@@ -1,7 +1,7 @@
 // The byte layout of every stored value.
 //
 // Every value starts with a format version byte (kRecordFormatV1, or
-// kJournalFormatV2 for journal entries).
+// version 2 for journal entries and programmes).
 // Decoding checks the version, every enum value and the exact length: a
 // corrupt or truncated value is a DataLoss error, never a crash or a guess.
 //
@@ -26,6 +26,8 @@ inline constexpr uint8_t kRecordFormatV1 = 1;
 // Journal entries are written in version 2 (version 1 plus a reason);
 // version 1 entries still decode, with an empty reason.
 inline constexpr uint8_t kJournalFormatV2 = 2;
+// Programmes too (version 1 plus amendments and closing).
+inline constexpr uint8_t kProgrammeFormatV2 = 2;
 
 std::string EncodeProgramme(const Programme& programme);
 [[nodiscard]] absl::StatusOr<Programme> DecodeProgramme(

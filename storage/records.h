@@ -23,6 +23,16 @@ inline absl::Time ToStoredPrecision(absl::Time time) {
   return absl::FromUnixMicros(absl::ToUnixMicros(time));
 }
 
+// An extension of a programme's validity, decided by the sponsor's
+// deliberation `reference`.
+struct Amendment {
+  std::string reference;
+  absl::Time recorded_at;
+  absl::Time previous_valid_until;
+  absl::Time valid_until;
+  bool operator==(const Amendment&) const = default;
+};
+
 // A sponsor's envelope of passes with one face value and one validity.
 struct Programme {
   uint64_t id = 0;
@@ -33,6 +43,8 @@ struct Programme {
   absl::Time valid_until;       // included
   absl::Duration grace_period;  // passes scanned in time accepted this long
                                 // after valid_until
+  std::vector<Amendment> amendments;    // oldest first
+  std::optional<absl::Time> closed_at;  // no redemption from then on
 
   absl::Time accepted_until() const { return valid_until + grace_period; }
   bool operator==(const Programme&) const = default;

@@ -51,6 +51,11 @@ Verdict JudgeRedemption(const RedemptionAttempt& attempt) {
                          "redeemed")};
   }
   const Programme& programme = *attempt.programme;
+  if (programme.closed_at && attempt.now >= *programme.closed_at) {
+    return {RedeemResult::kProgrammeClosed,
+            absl::StrCat("programme ", programme.id, " (", programme.name,
+                         ") was closed on ", FormatUtc(*programme.closed_at))};
+  }
   if (attempt.judge_venue) {
     const auto& accepted = attempt.venue->accepted_programme_ids;
     if (std::find(accepted.begin(), accepted.end(), programme.id) ==

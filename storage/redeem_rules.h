@@ -33,8 +33,8 @@ struct Verdict {
 };
 
 // Refusals are checked in this order: venue accepting, serial known, already
-// redeemed, voided, venue allowed for the programme, validity at scan time,
-// and late acceptance at server time.
+// redeemed, voided, programme closed, venue allowed for the programme,
+// validity at scan time, and late acceptance at server time.
 Verdict JudgeRedemption(const RedemptionAttempt& attempt);
 
 // "000000000042": serials are shown zero-padded to 12 digits, as printed.

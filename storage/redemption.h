@@ -30,6 +30,7 @@ enum class RedeemResult : uint8_t {
   kVenueNotAccepting = 7,
   kVenueNotAllowed = 8,
   kVoided = 10,
+  kProgrammeClosed = 11,
 };
 
 // The values match passclear.v1.VoidResult.

@@ -39,7 +39,12 @@ Programme SampleProgramme() {
           .face_value_cents = 1000,
           .valid_from = Utc(2022, 1, 1),
           .valid_until = Utc(2023, 12, 31, 23, 59, 59),
-          .grace_period = absl::Hours(24 * 31)};
+          .grace_period = absl::Hours(24 * 31),
+          .amendments = {{.reference = "Avenant n°1",
+                          .recorded_at = Utc(2022, 11, 15),
+                          .previous_valid_until = Utc(2022, 12, 31, 23, 59, 59),
+                          .valid_until = Utc(2023, 12, 31, 23, 59, 59)}},
+          .closed_at = Utc(2024, 3, 31)};
 }
 
 Booklet SampleBooklet() {
@@ -223,6 +228,26 @@ TEST(RecordCodecTest, ClaimLineRoundTrip) {
   EXPECT_EQ(*decoded, SampleClaimLine());
 }
 
+TEST(RecordCodecTest, ProgrammeOfVersionOneDecodesWithoutAmendments) {
+  // A version 1 programme, as written before amendments existed.
+  const std::string v1 = ValueWriter()
+                             .U8(1)
+                             .U64(3)
+                             .String("CC du Val")
+                             .String("PN 2022")
+                             .I64(1000)
+                             .Time(absl::FromUnixSeconds(1640995200))
+                             .Time(absl::FromUnixSeconds(1672531199))
+                             .I64(31 * 86400)
+                             .Finish();
+  absl::StatusOr<Programme> decoded = DecodeProgramme(v1);
+  ASSERT_TRUE(decoded.ok()) << decoded.status();
+  EXPECT_EQ(decoded->id, 3u);
+  EXPECT_EQ(decoded->grace_period, absl::Hours(24 * 31));
+  EXPECT_TRUE(decoded->amendments.empty());
+  EXPECT_FALSE(decoded->closed_at.has_value());
+}
+
 TEST(RecordCodecTest, JournalEntryOfVersionOneDecodesWithoutReason) {
   // A version 1 entry, as written before voiding existed: no reason.
   const std::string v1 = ValueWriter()
@@ -275,7 +300,9 @@ TEST(RecordCodecTest, MetaNumberRoundTrip) {
 
 // The version each record is written in.
 char WrittenVersion(absl::string_view record) {
-  return record == "journal entry" || record == "journal" ? '\x02' : '\x01';
+  const bool version_two = record == "journal entry" || record == "journal" ||
+                           record == "programme" || record == "programmes";
+  return version_two ? '\x02' : '\x01';
 }
 
 TEST(RecordCodecTest, EveryValueStartsWithItsVersion) {
@@ -290,8 +317,9 @@ TEST(RecordCodecTest, EveryValueStartsWithItsVersion) {
 
 TEST(RecordCodecTest, UnknownVersionIsDataLoss) {
   for (const Codec& codec : EveryEncoding()) {
-    // Journal entries decode versions 1 and 2; every other record only 1.
-    const int next = codec.name == "journal entry" ? 3 : 2;
+    // Journal entries and programmes decode versions 1 and 2; every other
+    // record only 1.
+    const int next = WrittenVersion(codec.name) == '\x02' ? 3 : 2;
     for (int version : {0, next, 255}) {
       absl::Status status = codec.decode(WithByte(codec.encoded, 0, version));
       EXPECT_EQ(status.code(), absl::StatusCode::kDataLoss)
@@ -427,7 +455,7 @@ TEST(RecordCodecTest, UnknownStoredAnswerOperationIsDataLoss) {
 // CancelResult, by operation): the header promises every enum value is
 // checked, and a replay hands the value straight back to a terminal.
 TEST(RecordCodecTest, UnknownStoredAnswerResultIsDataLoss) {
-  const std::set<int> redeem_results = {1, 2, 3, 5, 6, 7, 8, 10};
+  const std::set<int> redeem_results = {1, 2, 3, 5, 6, 7, 8, 10, 11};
   const std::set<int> cancel_results = {1, 2, 3, 4, 5};
   for (const auto& [answer, valid] :
        {std::pair{RedeemAnswer(), redeem_results},
@@ -492,7 +520,7 @@ TEST(RecordCodecTest, VenueWithHugeProgrammeCountIsRefusedWithoutAllocating) {
 // column family starts with the version byte and decodes.
 class StoredValuesTest : public TempStoreTest {};
 
-TEST_F(StoredValuesTest, EveryValueInAStoreStartsWithVersionOne) {
+TEST_F(StoredValuesTest, EveryValueInAStoreStartsWithItsVersion) {
   ASSERT_OK_AND_ASSIGN(Programme programme, CreateProgramme());
   ASSERT_OK_AND_ASSIGN(std::vector<Booklet> booklets,
                        store().IssueBooklets(programme.id, 2, 5));
