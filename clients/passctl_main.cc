@@ -50,7 +50,10 @@ ABSL_FLAG(std::string, reference, "",
 ABSL_FLAG(uint32_t, booklets, 1, "number of booklets to issue");
 ABSL_FLAG(uint32_t, booklet_size, 10, "passes per booklet: 10 or 5");
 ABSL_FLAG(uint64_t, serial, 0, "serial of the pass to void");
-ABSL_FLAG(uint64_t, booklet, 0, "booklet to void");
+ABSL_FLAG(uint64_t, booklet, 0, "booklet id");
+ABSL_FLAG(std::string, distributor, "", "allocate: the distributor's name");
+ABSL_FLAG(std::string, distributor_reference, "",
+          "allocate: the distributor's reference (e.g. an INSEE code)");
 ABSL_FLAG(std::string, reason, "", "why the passes are voided");
 ABSL_FLAG(bool, labelled, true,
           "register-venue: label the venue at once (else 'label-venue' "
@@ -99,6 +102,12 @@ const std::map<std::string, Command>& Commands() {
       {"issue-booklets",
        {"issue-booklets --programme=ID --booklets=N [--booklet_size=10]",
         "Issues booklets of passes and prints their codes, one per line."}},
+      {"allocate",
+       {"allocate --booklet=ID --distributor=NAME --distributor_reference=REF",
+        "Hands a booklet to a distributor."}},
+      {"return-booklet",
+       {"return-booklet --booklet=ID",
+        "Takes a booklet back to the sponsor's reserve."}},
       {"void",
        {"void (--serial=N | --booklet=ID) --reason=TEXT",
         "Voids a lost or stolen pass, or a whole booklet; prints each pass's "
@@ -364,6 +373,32 @@ int RegisterVenue() {
   return kDone;
 }
 
+int AllocateOrReturn(const std::string& command) {
+  v1::Booklet response;
+  auto stub = v1::AdminService::NewStub(Connect());
+  grpc::Status status;
+  if (command == "allocate") {
+    v1::AllocateBookletRequest request;
+    request.set_booklet_id(absl::GetFlag(FLAGS_booklet));
+    request.set_distributor_name(absl::GetFlag(FLAGS_distributor));
+    request.set_distributor_reference(
+        absl::GetFlag(FLAGS_distributor_reference));
+    status = stub->AllocateBooklet(NewContext().get(), request, &response);
+  } else {
+    v1::BookletRef request;
+    request.set_booklet_id(absl::GetFlag(FLAGS_booklet));
+    status = stub->ReturnBooklet(NewContext().get(), request, &response);
+  }
+  if (!status.ok()) return CallFailed(status);
+  Print(absl::GetFlag(FLAGS_json), response,
+        response.distributor_name().empty()
+            ? absl::StrCat("booklet ", response.booklet_id(), " in reserve")
+            : absl::StrCat("booklet ", response.booklet_id(), " handed to ",
+                           response.distributor_name(), " (",
+                           response.distributor_reference(), ")"));
+  return kDone;
+}
+
 int Void() {
   v1::VoidPassesRequest request;
   const uint64_t serial = absl::GetFlag(FLAGS_serial);
@@ -440,6 +475,9 @@ int Run(const std::vector<std::string>& args) {
   if (name == "close-programme") return CloseProgramme();
   if (name == "list-programmes") return ListProgrammes();
   if (name == "void") return Void();
+  if (name == "allocate" || name == "return-booklet") {
+    return AllocateOrReturn(name);
+  }
   if (absl::EndsWith(name, "-venue") && name != "register-venue") {
     return ChangeVenueStatus(name);
   }

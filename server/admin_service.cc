@@ -26,6 +26,14 @@ grpc::ServerUnaryReactor* FinishWithVenue(
   return Finish(context, venue.status());
 }
 
+// Answers with the booklet, or the error.
+grpc::ServerUnaryReactor* FinishWithBooklet(
+    grpc::CallbackServerContext* context,
+    const absl::StatusOr<storage::Booklet>& booklet, v1::Booklet* response) {
+  if (booklet.ok()) FillBooklet(*booklet, response);
+  return Finish(context, booklet.status());
+}
+
 // Answers with the programme, or the error.
 grpc::ServerUnaryReactor* FinishWithProgramme(
     grpc::CallbackServerContext* context,
@@ -138,9 +146,7 @@ grpc::ServerUnaryReactor* AdminService::IssueBooklets(
   if (!booklets.ok()) return Finish(context, booklets.status());
   for (const storage::Booklet& booklet : *booklets) {
     v1::Booklet* message = response->add_booklets();
-    message->set_booklet_id(booklet.id);
-    message->set_first_serial(booklet.first_serial);
-    message->set_size(booklet.size);
+    FillBooklet(booklet, message);
     for (uint32_t i = 0; i < booklet.size; ++i) {
       message->add_codes(FormatPassCode(booklet.first_serial + i));
     }
@@ -157,6 +163,23 @@ grpc::ServerUnaryReactor* AdminService::RegisterVenue(
                             request->accepted_programme_ids().end()},
                            request->labelled());
   return FinishWithVenue(context, venue, response);
+}
+
+grpc::ServerUnaryReactor* AdminService::AllocateBooklet(
+    grpc::CallbackServerContext* context,
+    const v1::AllocateBookletRequest* request, v1::Booklet* response) {
+  return FinishWithBooklet(
+      context,
+      store_.AllocateBooklet(request->booklet_id(), request->distributor_name(),
+                             request->distributor_reference()),
+      response);
+}
+
+grpc::ServerUnaryReactor* AdminService::ReturnBooklet(
+    grpc::CallbackServerContext* context, const v1::BookletRef* request,
+    v1::Booklet* response) {
+  return FinishWithBooklet(context, store_.ReturnBooklet(request->booklet_id()),
+                           response);
 }
 
 grpc::ServerUnaryReactor* AdminService::VoidPasses(

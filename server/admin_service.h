@@ -35,6 +35,13 @@ class AdminService final : public v1::AdminService::CallbackService {
       grpc::CallbackServerContext* context,
       const v1::IssueBookletsRequest* request,
       v1::IssueBookletsResponse* response) override;
+  grpc::ServerUnaryReactor* AllocateBooklet(
+      grpc::CallbackServerContext* context,
+      const v1::AllocateBookletRequest* request,
+      v1::Booklet* response) override;
+  grpc::ServerUnaryReactor* ReturnBooklet(grpc::CallbackServerContext* context,
+                                          const v1::BookletRef* request,
+                                          v1::Booklet* response) override;
   grpc::ServerUnaryReactor* VoidPasses(
       grpc::CallbackServerContext* context,
       const v1::VoidPassesRequest* request,

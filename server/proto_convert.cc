@@ -68,6 +68,14 @@ void FillCheckResponse(const storage::PassStatus& status,
   if (!status.known) return;
   const storage::Programme& programme = status.programme;
   response->set_state(ToProto(status.pass.state));
+  if (status.distributor) {
+    // ALLOCATED is derived from the booklet: the pass record says ISSUED.
+    if (status.pass.state == storage::PassState::kIssued) {
+      response->set_state(v1::PASS_STATE_ALLOCATED);
+    }
+    response->set_distributor_name(status.distributor->name);
+    response->set_distributor_reference(status.distributor->reference);
+  }
   response->set_programme_id(programme.id);
   response->set_booklet_id(status.pass.booklet_id);
   response->set_face_value_cents(programme.face_value_cents);
@@ -99,6 +107,18 @@ void FillProgramme(const storage::Programme& programme,
   }
   if (programme.closed_at) {
     SetTimestamp(*programme.closed_at, message->mutable_closed_at());
+  }
+}
+
+void FillBooklet(const storage::Booklet& booklet, v1::Booklet* message) {
+  message->set_booklet_id(booklet.id);
+  message->set_first_serial(booklet.first_serial);
+  message->set_size(booklet.size);
+  if (booklet.distributor) {
+    message->set_distributor_name(booklet.distributor->name);
+    message->set_distributor_reference(booklet.distributor->reference);
+    SetTimestamp(booklet.distributor->allocated_at,
+                 message->mutable_allocated_at());
   }
 }
 

@@ -23,6 +23,8 @@ void FillCheckResponse(const storage::PassStatus& status,
 
 void FillProgramme(const storage::Programme& programme, v1::Programme* message);
 void FillVenue(const storage::Venue& venue, v1::Venue* message);
+// Without the codes, which only IssueBooklets returns.
+void FillBooklet(const storage::Booklet& booklet, v1::Booklet* message);
 
 }  // namespace passclear
 

@@ -165,6 +165,8 @@ absl::StatusOr<PassStatus> PassStore::Check(
     programme = catalog_.FindProgramme(status.pass.programme_id);
     status.known = programme != nullptr;
     if (programme) status.programme = *programme;
+    ASSIGN_OR_RETURN(Booklet booklet, ReadBooklet(status.pass.booklet_id));
+    status.distributor = std::move(booklet.distributor);
   }
   std::shared_ptr<const Venue> venue =
       venue_id ? catalog_.FindVenue(*venue_id) : nullptr;

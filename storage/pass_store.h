@@ -113,6 +113,14 @@ class PassStore {
   [[nodiscard]] absl::StatusOr<Venue> SuspendVenue(uint64_t venue_id);
   [[nodiscard]] absl::StatusOr<Venue> ReinstateVenue(uint64_t venue_id);
 
+  // Hands a booklet to a distributor (its passes become ALLOCATED), or
+  // takes it back to the sponsor's reserve. Handing out a booklet that is
+  // already out, or taking back one in the reserve, is FAILED_PRECONDITION.
+  [[nodiscard]] absl::StatusOr<Booklet> AllocateBooklet(
+      uint64_t booklet_id, const std::string& distributor_name,
+      const std::string& distributor_reference);
+  [[nodiscard]] absl::StatusOr<Booklet> ReturnBooklet(uint64_t booklet_id);
+
   // Voids one pass, or every pass of a booklet (in serial order), with a
   // reason for the journal. Waits until every voiding is durable.
   [[nodiscard]] absl::StatusOr<std::vector<VoidOutcome>> VoidPass(
@@ -140,6 +148,10 @@ class PassStore {
  private:
   explicit PassStore(PassStoreOptions options);
   [[nodiscard]] absl::Status LoadCounters();
+  [[nodiscard]] absl::StatusOr<Booklet> ReadBooklet(uint64_t booklet_id) const;
+  [[nodiscard]] absl::StatusOr<Booklet> WriteBookletLocked(
+      Booklet booklet, absl::string_view what)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(admin_mu_);
   [[nodiscard]] absl::Status WriteProgrammeLocked(const Programme& programme,
                                                   absl::string_view what)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(admin_mu_);

@@ -295,6 +295,11 @@ absl::StatusOr<std::vector<VoidOutcome>> PassStore::VoidPass(
 
 absl::StatusOr<std::vector<VoidOutcome>> PassStore::VoidBooklet(
     uint64_t booklet_id, const std::string& reason) {
+  ASSIGN_OR_RETURN(Booklet booklet, ReadBooklet(booklet_id));
+  return VoidSerials(booklet.first_serial, booklet.size, reason);
+}
+
+absl::StatusOr<Booklet> PassStore::ReadBooklet(uint64_t booklet_id) const {
   std::string bytes;
   rocksdb::Status read = database_->db()->Get(
       rocksdb::ReadOptions(), database_->Family(FixedFamily::kBooklets),
@@ -304,8 +309,47 @@ absl::StatusOr<std::vector<VoidOutcome>> PassStore::VoidBooklet(
         absl::StrCat("booklet_id: no booklet ", booklet_id));
   }
   RETURN_IF_ERROR(FromRocksDb(read, "reading a booklet"));
-  ASSIGN_OR_RETURN(Booklet booklet, DecodeBooklet(bytes));
-  return VoidSerials(booklet.first_serial, booklet.size, reason);
+  return DecodeBooklet(bytes);
+}
+
+absl::StatusOr<Booklet> PassStore::AllocateBooklet(
+    uint64_t booklet_id, const std::string& distributor_name,
+    const std::string& distributor_reference) {
+  RETURN_IF_ERROR(CheckName("distributor_name", distributor_name));
+  RETURN_IF_ERROR(CheckName("distributor_reference", distributor_reference));
+  absl::MutexLock lock(&admin_mu_);
+  ASSIGN_OR_RETURN(Booklet booklet, ReadBooklet(booklet_id));
+  if (booklet.distributor) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "booklet ", booklet_id, " was handed to ", booklet.distributor->name,
+        " (", booklet.distributor->reference, ") on ",
+        FormatUtc(booklet.distributor->allocated_at),
+        "; take it back to the reserve first"));
+  }
+  booklet.distributor = Distributor{.name = distributor_name,
+                                    .reference = distributor_reference,
+                                    .allocated_at = ToStoredPrecision(Now())};
+  return WriteBookletLocked(std::move(booklet), "allocating a booklet");
+}
+
+absl::StatusOr<Booklet> PassStore::ReturnBooklet(uint64_t booklet_id) {
+  absl::MutexLock lock(&admin_mu_);
+  ASSIGN_OR_RETURN(Booklet booklet, ReadBooklet(booklet_id));
+  if (!booklet.distributor) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "booklet ", booklet_id, " is already in the sponsor's reserve"));
+  }
+  booklet.distributor.reset();
+  return WriteBookletLocked(std::move(booklet), "returning a booklet");
+}
+
+absl::StatusOr<Booklet> PassStore::WriteBookletLocked(Booklet booklet,
+                                                      absl::string_view what) {
+  rocksdb::WriteBatch batch;
+  batch.Put(database_->Family(FixedFamily::kBooklets), IdKey(booklet.id),
+            EncodeBooklet(booklet));
+  RETURN_IF_ERROR(WriteDurably(*database_, batch, what));
+  return booklet;
 }
 
 absl::StatusOr<std::vector<VoidOutcome>> PassStore::VoidSerials(

@@ -151,20 +151,43 @@ absl::StatusOr<Programme> DecodeProgramme(absl::string_view bytes) {
 }
 
 std::string EncodeBooklet(const Booklet& booklet) {
-  return Versioned()
+  ValueWriter writer;
+  writer.U8(kBookletFormatV2)
       .U64(booklet.id)
       .U64(booklet.programme_id)
       .U64(booklet.first_serial)
       .U32(booklet.size)
-      .Finish();
+      .U8(booklet.distributor.has_value() ? 1 : 0);
+  if (booklet.distributor) {
+    writer.String(booklet.distributor->name)
+        .String(booklet.distributor->reference)
+        .Time(booklet.distributor->allocated_at);
+  }
+  return writer.Finish();
 }
 
 absl::StatusOr<Booklet> DecodeBooklet(absl::string_view bytes) {
   ValueReader reader(bytes);
-  RETURN_IF_ERROR(StartDecoding(reader, "booklet"));
+  uint8_t version = 0;
+  if (!reader.U8(version)) return Corrupt("booklet", "empty value");
+  if (version != kRecordFormatV1 && version != kBookletFormatV2) {
+    return Corrupt("booklet", absl::StrCat("unknown format version ", version));
+  }
   Booklet booklet;
   bool ok = reader.U64(booklet.id) && reader.U64(booklet.programme_id) &&
             reader.U64(booklet.first_serial) && reader.U32(booklet.size);
+  // Version 2 appends the distributor.
+  uint8_t allocated = 0;
+  if (ok && version == kBookletFormatV2) {
+    ok = reader.U8(allocated) && allocated <= 1;
+  }
+  if (ok && allocated == 1) {
+    Distributor distributor;
+    ok = reader.String(distributor.name) &&
+         reader.String(distributor.reference) &&
+         reader.Time(distributor.allocated_at);
+    booklet.distributor = std::move(distributor);
+  }
   RETURN_IF_ERROR(FinishDecoding(ok, reader, "booklet"));
   return booklet;
 }

@@ -1,7 +1,7 @@
 // The byte layout of every stored value.
 //
 // Every value starts with a format version byte (kRecordFormatV1, or
-// version 2 for journal entries and programmes).
+// version 2 for journal entries, programmes and booklets).
 // Decoding checks the version, every enum value and the exact length: a
 // corrupt or truncated value is a DataLoss error, never a crash or a guess.
 //
@@ -28,6 +28,8 @@ inline constexpr uint8_t kRecordFormatV1 = 1;
 inline constexpr uint8_t kJournalFormatV2 = 2;
 // Programmes too (version 1 plus amendments and closing).
 inline constexpr uint8_t kProgrammeFormatV2 = 2;
+// And booklets (version 1 plus the distributor).
+inline constexpr uint8_t kBookletFormatV2 = 2;
 
 std::string EncodeProgramme(const Programme& programme);
 [[nodiscard]] absl::StatusOr<Programme> DecodeProgramme(

@@ -50,11 +50,23 @@ struct Programme {
   bool operator==(const Programme&) const = default;
 };
 
+// Who a booklet was handed to: a commune, a social-action centre, a job
+// centre adviser.
+struct Distributor {
+  std::string name;
+  std::string reference;
+  absl::Time allocated_at;
+  bool operator==(const Distributor&) const = default;
+};
+
 struct Booklet {
   uint64_t id = 0;
   uint64_t programme_id = 0;
   uint64_t first_serial = 0;
   uint32_t size = 0;
+  // Unset while the booklet is in the sponsor's reserve. Its passes are
+  // ALLOCATED while it is set (derived: pass records are not rewritten).
+  std::optional<Distributor> distributor;
   bool operator==(const Booklet&) const = default;
 };
 

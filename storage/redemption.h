@@ -103,6 +103,8 @@ struct PassStatus {
   bool known = false;
   PassRecord pass;
   Programme programme;
+  // Who the pass's booklet was handed to; unset while in the reserve.
+  std::optional<Distributor> distributor;
   // What a redemption now would answer.
   RedeemResult redeemable_result = RedeemResult::kUnknownSerial;
   std::string message;

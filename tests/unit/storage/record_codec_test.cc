@@ -48,7 +48,13 @@ Programme SampleProgramme() {
 }
 
 Booklet SampleBooklet() {
-  return {.id = 123, .programme_id = 3, .first_serial = 1221, .size = 10};
+  return {.id = 123,
+          .programme_id = 3,
+          .first_serial = 1221,
+          .size = 10,
+          .distributor = Distributor{.name = "Mairie de Saint-Martin",
+                                     .reference = "79001",
+                                     .allocated_at = Utc(2022, 2, 1)}};
 }
 
 Venue SampleVenue() {
@@ -228,6 +234,15 @@ TEST(RecordCodecTest, ClaimLineRoundTrip) {
   EXPECT_EQ(*decoded, SampleClaimLine());
 }
 
+TEST(RecordCodecTest, BookletOfVersionOneDecodesInTheReserve) {
+  const std::string v1 =
+      ValueWriter().U8(1).U64(123).U64(3).U64(1221).U32(10).Finish();
+  absl::StatusOr<Booklet> decoded = DecodeBooklet(v1);
+  ASSERT_TRUE(decoded.ok()) << decoded.status();
+  EXPECT_EQ(decoded->first_serial, 1221u);
+  EXPECT_FALSE(decoded->distributor.has_value());
+}
+
 TEST(RecordCodecTest, ProgrammeOfVersionOneDecodesWithoutAmendments) {
   // A version 1 programme, as written before amendments existed.
   const std::string v1 = ValueWriter()
@@ -301,7 +316,8 @@ TEST(RecordCodecTest, MetaNumberRoundTrip) {
 // The version each record is written in.
 char WrittenVersion(absl::string_view record) {
   const bool version_two = record == "journal entry" || record == "journal" ||
-                           record == "programme" || record == "programmes";
+                           record == "programme" || record == "programmes" ||
+                           record == "booklet" || record == "booklets";
   return version_two ? '\x02' : '\x01';
 }
 
@@ -317,8 +333,8 @@ TEST(RecordCodecTest, EveryValueStartsWithItsVersion) {
 
 TEST(RecordCodecTest, UnknownVersionIsDataLoss) {
   for (const Codec& codec : EveryEncoding()) {
-    // Journal entries and programmes decode versions 1 and 2; every other
-    // record only 1.
+    // Journal entries, programmes and booklets decode versions 1 and 2;
+    // every other record only 1.
     const int next = WrittenVersion(codec.name) == '\x02' ? 3 : 2;
     for (int version : {0, next, 255}) {
       absl::Status status = codec.decode(WithByte(codec.encoded, 0, version));

@@ -1,5 +1,6 @@
-// VoidPasses through the real server: a voided booklet's passes are refused
-// as VOIDED at the terminal, and bad requests name the field.
+// Booklet administration through the real server: a voided booklet's
+// passes are refused as VOIDED at the terminal, bad requests name the field,
+// and an allocated booklet's passes show their distributor.
 #include <string>
 
 #include "tests/integration/server_fixture.h"
@@ -7,9 +8,9 @@
 namespace passclear::testing {
 namespace {
 
-using VoidPassesTest = ServerFixture;
+using BookletAdminTest = ServerFixture;
 
-TEST_F(VoidPassesTest, VoidedBookletIsRefusedAtTheTerminal) {
+TEST_F(BookletAdminTest, VoidedBookletIsRefusedAtTheTerminal) {
   // The scheme's first booklet holds codes[0..9].
   Redeem(MakeRedeemRequest(scheme_.codes[0], scheme_.venue_id, "T-1", "r-0"));
   v1::VoidPassesRequest request;
@@ -40,7 +41,7 @@ TEST_F(VoidPassesTest, VoidedBookletIsRefusedAtTheTerminal) {
   EXPECT_EQ(other.result(), v1::REDEEM_RESULT_REDEEMED);
 }
 
-TEST_F(VoidPassesTest, BadRequestsNameTheField) {
+TEST_F(BookletAdminTest, BadRequestsNameTheField) {
   v1::VoidPassesRequest no_target;
   no_target.set_reason("lost");
   v1::VoidPassesResponse response;
@@ -64,6 +65,31 @@ TEST_F(VoidPassesTest, BadRequestsNameTheField) {
   status = admin_->VoidPasses(&unknown_context, unknown, &response);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
   EXPECT_EQ(status.error_message(), "booklet_id: no booklet 999");
+}
+
+TEST_F(BookletAdminTest, AllocatedBookletShowsItsDistributorInCheckPass) {
+  v1::AllocateBookletRequest allocate;
+  allocate.set_booklet_id(1);
+  allocate.set_distributor_name("Mairie de Saint-Martin");
+  allocate.set_distributor_reference("79001");
+  v1::Booklet booklet;
+  grpc::ClientContext allocate_context;
+  ASSERT_TRUE(
+      admin_->AllocateBooklet(&allocate_context, allocate, &booklet).ok());
+  EXPECT_EQ(booklet.distributor_name(), "Mairie de Saint-Martin");
+
+  v1::CheckPassRequest check;
+  check.set_code(scheme_.codes[2]);
+  v1::CheckPassResponse state;
+  grpc::ClientContext check_context;
+  ASSERT_TRUE(redemption_->CheckPass(&check_context, check, &state).ok());
+  EXPECT_EQ(state.state(), v1::PASS_STATE_ALLOCATED);
+  EXPECT_EQ(state.distributor_reference(), "79001");
+
+  grpc::ClientContext again_context;
+  grpc::Status again =
+      admin_->AllocateBooklet(&again_context, allocate, &booklet);
+  EXPECT_EQ(again.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
 }
 
 }  // namespace
