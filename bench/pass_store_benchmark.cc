@@ -3,7 +3,8 @@
 //     outstanding at once; sync=1 waits for the WAL fsync (production),
 //     sync=0 does not (the cost of durability is the ratio of the two).
 //   BM_JudgeRedemption: the pure rule check.
-//   BM_ParsePassCode, BM_PassKey: code parsing and key encoding.
+//   BM_ParsePassCode, BM_CodeTag, BM_PassKey: code parsing, the code's
+//     authenticity tag (HMAC-SHA256) and key encoding.
 #include <filesystem>
 #include <memory>
 
@@ -11,6 +12,7 @@
 #include "absl/time/clock.h"
 #include "benchmark/benchmark.h"
 #include "server/pass_code.h"
+#include "storage/code_tag.h"
 #include "storage/key_codec.h"
 #include "storage/pass_store.h"
 #include "storage/redeem_rules.h"
@@ -166,10 +168,19 @@ void BM_JudgeRedemption(benchmark::State& state) {
 BENCHMARK(BM_JudgeRedemption);
 
 void BM_ParsePassCode(benchmark::State& state) {
-  const std::string code = FormatPassCode(123456789);
+  const std::string code =
+      FormatPassCode({.serial = 123456789, .tag = 1234567890});
   for (auto _ : state) benchmark::DoNotOptimize(ParsePassCode(code));
 }
 BENCHMARK(BM_ParsePassCode);
+
+// The authenticity check every scan pays: an HMAC-SHA256 of the serial.
+void BM_CodeTag(benchmark::State& state) {
+  const std::string secret = NewKeySecret();
+  uint64_t serial = 1;
+  for (auto _ : state) benchmark::DoNotOptimize(CodeTag(secret, serial++));
+}
+BENCHMARK(BM_CodeTag);
 
 void BM_PassKey(benchmark::State& state) {
   uint64_t serial = 1;

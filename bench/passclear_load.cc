@@ -102,7 +102,9 @@ Scheme SetUp(v1::AdminService::Stub& admin, int passes) {
 
 Scheme MadeUpScheme(int passes) {
   Scheme scheme;
-  for (int i = 1; i <= passes; ++i) scheme.codes.push_back(FormatPassCode(i));
+  for (int i = 1; i <= passes; ++i) {
+    scheme.codes.push_back(FormatPassCode({.serial = uint64_t(i), .tag = 0}));
+  }
   return scheme;
 }
 

@@ -1,7 +1,7 @@
 // passctl: the operator's command line over the passclear gRPC API.
 //
-//   passctl redeem 00000000000195 --venue=1 --terminal=desk-1
-//   passctl check 00000000000195
+//   passctl redeem 000000000001417059173524 --venue=1 --terminal=desk-1
+//   passctl check 000000000001417059173524
 //   passctl --json create-programme --sponsor="CC du Val" --name="PN 2027" ...
 //
 // Exit codes scripts can rely on: 0 done, 1 refused (the pass was not
@@ -97,6 +97,10 @@ const std::map<std::string, Command>& Commands() {
       {"close-programme",
        {"close-programme --programme=ID",
         "Closes a programme: its passes are refused from now on."}},
+      {"rotate-key",
+       {"rotate-key --programme=ID",
+        "Adds a new key to a programme for the booklets issued from now on; "
+        "codes printed before stay valid."}},
       {"list-programmes",
        {"list-programmes", "Lists every programme with its validity."}},
       {"issue-booklets",
@@ -319,6 +323,21 @@ int CloseProgramme() {
   return kDone;
 }
 
+int RotateKey() {
+  v1::ProgrammeRef request;
+  request.set_programme_id(absl::GetFlag(FLAGS_programme));
+  v1::Programme response;
+  grpc::Status status =
+      v1::AdminService::NewStub(Connect())->RotateProgrammeKey(
+          NewContext().get(), request, &response);
+  if (!status.ok()) return CallFailed(status);
+  Print(absl::GetFlag(FLAGS_json), response,
+        absl::StrCat("programme ", response.programme_id(),
+                     ": new booklets are printed under key version ",
+                     response.current_key_version()));
+  return kDone;
+}
+
 int ListProgrammes() {
   v1::ListProgrammesResponse response;
   grpc::Status status = v1::AdminService::NewStub(Connect())->ListProgrammes(
@@ -474,6 +493,7 @@ int Run(const std::vector<std::string>& args) {
   if (name == "extend-programme") return ExtendProgramme();
   if (name == "close-programme") return CloseProgramme();
   if (name == "list-programmes") return ListProgrammes();
+  if (name == "rotate-key") return RotateKey();
   if (name == "void") return Void();
   if (name == "allocate" || name == "return-booklet") {
     return AllocateOrReturn(name);

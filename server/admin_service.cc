@@ -3,8 +3,8 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "server/code_check.h"
 #include "server/grpc_status.h"
-#include "server/pass_code.h"
 #include "server/proto_convert.h"
 #include "server/request_validation.h"
 
@@ -114,6 +114,13 @@ grpc::ServerUnaryReactor* AdminService::CloseProgramme(
       context, store_.CloseProgramme(request->programme_id()), response);
 }
 
+grpc::ServerUnaryReactor* AdminService::RotateProgrammeKey(
+    grpc::CallbackServerContext* context, const v1::ProgrammeRef* request,
+    v1::Programme* response) {
+  return FinishWithProgramme(
+      context, store_.RotateProgrammeKey(request->programme_id()), response);
+}
+
 grpc::ServerUnaryReactor* AdminService::GetProgramme(
     grpc::CallbackServerContext* context, const v1::ProgrammeRef* request,
     v1::Programme* response) {
@@ -148,7 +155,10 @@ grpc::ServerUnaryReactor* AdminService::IssueBooklets(
     v1::Booklet* message = response->add_booklets();
     FillBooklet(booklet, message);
     for (uint32_t i = 0; i < booklet.size; ++i) {
-      message->add_codes(FormatPassCode(booklet.first_serial + i));
+      absl::StatusOr<std::string> code =
+          PrintableCode(store_, booklet.first_serial + i);
+      if (!code.ok()) return Finish(context, code.status());
+      message->add_codes(*std::move(code));
     }
   }
   return Finish(context, absl::OkStatus());

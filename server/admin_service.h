@@ -24,6 +24,9 @@ class AdminService final : public v1::AdminService::CallbackService {
   grpc::ServerUnaryReactor* CloseProgramme(grpc::CallbackServerContext* context,
                                            const v1::ProgrammeRef* request,
                                            v1::Programme* response) override;
+  grpc::ServerUnaryReactor* RotateProgrammeKey(
+      grpc::CallbackServerContext* context, const v1::ProgrammeRef* request,
+      v1::Programme* response) override;
   grpc::ServerUnaryReactor* GetProgramme(grpc::CallbackServerContext* context,
                                          const v1::ProgrammeRef* request,
                                          v1::Programme* response) override;

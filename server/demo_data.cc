@@ -3,8 +3,8 @@
 #include <fstream>
 
 #include "absl/strings/str_cat.h"
+#include "server/code_check.h"
 #include "server/log.h"
-#include "server/pass_code.h"
 #include "storage/status_macros.h"
 
 namespace passclear {
@@ -30,10 +30,12 @@ absl::StatusOr<storage::Programme> CreateDemoProgramme(
            absl::CivilSecond(year + 1, 12, 31, 23, 59, 59), utc)});
 }
 
-absl::Status WriteCodes(const std::string& path) {
+absl::Status WriteCodes(const storage::PassStore& store,
+                        const std::string& path) {
   std::ofstream codes(path);
   for (uint64_t serial = 1; serial <= kDemoPasses; ++serial) {
-    codes << FormatPassCode(serial) << '\n';
+    ASSIGN_OR_RETURN(std::string code, PrintableCode(store, serial));
+    codes << code << '\n';
   }
   codes.close();
   if (!codes) {
@@ -69,11 +71,12 @@ absl::Status LoadDemoData(storage::PassStore& store,
                            {programme->id})
             .status());
   }
-  RETURN_IF_ERROR(WriteCodes(codes_path));
+  RETURN_IF_ERROR(WriteCodes(store, codes_path));
+  ASSIGN_OR_RETURN(std::string first_code, PrintableCode(store, 1));
   LogInfo(absl::StrCat("demo data: programme 1, ", kDemoBooklets,
                        " booklets of 10 passes (serials 1 to ", kDemoPasses,
                        "), venue 1; codes in ", codes_path, ", the first is ",
-                       FormatPassCode(1)));
+                       first_code));
   return absl::OkStatus();
 }
 

@@ -14,22 +14,28 @@ int Mod97(absl::string_view digits) {
   return remainder;
 }
 
-}  // namespace
-
-std::string FormatPassCode(uint64_t serial) {
-  std::string code = absl::StrFormat("%012d00", serial);
-  const int check = 98 - Mod97(code);
-  return absl::StrFormat("%012d%02d", serial, check);
+uint64_t Number(absl::string_view digits) {
+  uint64_t value = 0;
+  for (char digit : digits) value = value * 10 + (digit - '0');
+  return value;
 }
 
-absl::StatusOr<uint64_t> ParsePassCode(absl::string_view code) {
+}  // namespace
+
+std::string FormatPassCode(const PassCode& code) {
+  const std::string body = absl::StrFormat("%012d%010d", code.serial, code.tag);
+  const int check = 98 - Mod97(absl::StrCat(body, "00"));
+  return absl::StrFormat("%s%02d", body, check);
+}
+
+absl::StatusOr<PassCode> ParsePassCode(absl::string_view code) {
   if (code.empty()) return absl::InvalidArgumentError("code: required");
   if (code.size() > kMaxCodeLength) {
     return absl::InvalidArgumentError(absl::StrCat(
         "code: at most ", kMaxCodeLength, " characters, got ", code.size()));
   }
   std::string digits;
-  digits.reserve(kSerialDigits + kCheckDigits);
+  digits.reserve(kCodeDigits);
   for (size_t i = 0; i < code.size(); ++i) {
     const char c = code[i];
     if (c == ' ' || c == '-') continue;
@@ -41,19 +47,20 @@ absl::StatusOr<uint64_t> ParsePassCode(absl::string_view code) {
     }
     digits.push_back(c);
   }
-  if (digits.size() != kSerialDigits + kCheckDigits) {
+  if (digits.size() != kCodeDigits) {
     return absl::InvalidArgumentError(
-        absl::StrCat("code: must have ", kSerialDigits + kCheckDigits,
-                     " digits (12 serial, 2 check), got ", digits.size()));
+        absl::StrCat("code: must have ", kCodeDigits,
+                     " digits (12 serial, 10 tag, 2 "
+                     "check), got ",
+                     digits.size()));
   }
   if (Mod97(digits) != 1) {
     return absl::InvalidArgumentError(
         "code: check digits do not match; the code was misread or mistyped");
   }
-  uint64_t serial = 0;
-  for (int i = 0; i < kSerialDigits; ++i)
-    serial = serial * 10 + (digits[i] - '0');
-  return serial;
+  const absl::string_view all(digits);
+  return PassCode{.serial = Number(all.substr(0, kSerialDigits)),
+                  .tag = Number(all.substr(kSerialDigits, kTagDigits))};
 }
 
 }  // namespace passclear

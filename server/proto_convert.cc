@@ -108,6 +108,9 @@ void FillProgramme(const storage::Programme& programme,
   if (programme.closed_at) {
     SetTimestamp(*programme.closed_at, message->mutable_closed_at());
   }
+  if (!programme.keys.empty()) {
+    message->set_current_key_version(programme.keys.back().version);
+  }
 }
 
 void FillBooklet(const storage::Booklet& booklet, v1::Booklet* message) {

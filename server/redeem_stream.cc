@@ -14,7 +14,7 @@ RedeemStreamReactor::RedeemStreamReactor(storage::PassStore& store)
 }
 
 void RedeemStreamReactor::OnReadDone(bool ok) {
-  absl::StatusOr<storage::RedeemCommand> command;
+  absl::StatusOr<RedeemInput> input;
   std::string request_id;
   {
     absl::MutexLock lock(&mu_);
@@ -23,20 +23,25 @@ void RedeemStreamReactor::OnReadDone(bool ok) {
     if (!ok) {
       reads_done_ = true;  // the client half-closed, or the call ended
     } else {
-      command = ToRedeemCommand(request_, store_.Now());
-      if (!command.ok()) {
-        status_ = command.status();
+      input = ToRedeemCommand(request_, store_);
+      if (!input.ok()) {
+        status_ = input.status();
+      } else if (input->counterfeit) {
+        v1::RedeemResponse response;
+        response.set_request_id(request_.request_id());
+        FillCounterfeit(input->command.serial, &response);
+        pending_.push_back(std::move(response));
       } else {
         // request_ is the next read's buffer as soon as the lock is
         // released: nothing of it may be used after this block.
-        request_id = command->request_id;
+        request_id = input->command.request_id;
         ++in_flight_;
       }
     }
   }
-  if (ok && command.ok()) {
+  if (ok && input.ok() && !input->counterfeit) {
     // Outside the lock: a refused submission answers at once, on this thread.
-    store_.Redeem(*std::move(command),
+    store_.Redeem(std::move(input->command),
                   [this, request_id = std::move(request_id)](
                       absl::StatusOr<storage::RedeemOutcome> outcome) {
                     OnAnswer(std::move(outcome), request_id);

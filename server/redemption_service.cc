@@ -7,8 +7,8 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "server/code_check.h"
 #include "server/grpc_status.h"
-#include "server/pass_code.h"
 #include "server/proto_convert.h"
 #include "server/redeem_command.h"
 #include "server/redeem_stream.h"
@@ -92,13 +92,18 @@ grpc::ServerUnaryReactor* RedemptionService::Redeem(
     grpc::CallbackServerContext* context, const v1::RedeemRequest* request,
     v1::RedeemResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  absl::StatusOr<storage::RedeemCommand> command =
-      ToRedeemCommand(*request, store_.Now());
-  if (!command.ok()) {
-    reactor->Finish(ToGrpcStatus(command.status()));
+  absl::StatusOr<RedeemInput> input = ToRedeemCommand(*request, store_);
+  if (!input.ok()) {
+    reactor->Finish(ToGrpcStatus(input.status()));
     return reactor;
   }
-  store_.Redeem(*std::move(command),
+  if (input->counterfeit) {
+    response->set_request_id(request->request_id());
+    FillCounterfeit(input->command.serial, response);
+    reactor->Finish(grpc::Status::OK);
+    return reactor;
+  }
+  store_.Redeem(std::move(input->command),
                 [reactor, request,
                  response](absl::StatusOr<storage::RedeemOutcome> outcome) {
                   response->set_request_id(request->request_id());
@@ -129,15 +134,21 @@ grpc::ServerUnaryReactor* RedemptionService::RedeemBatch(
     const v1::RedeemBatchItem& item = request->items(i);
     v1::RedeemResponse* result = response->mutable_results(i);
     result->set_request_id(item.request_id());
-    absl::StatusOr<uint64_t> serial = ParsePassCode(item.code());
-    if (!serial.ok()) {
-      FillRefusal(v1::REDEEM_RESULT_MALFORMED_CODE, 0,
-                  serial.status().message(), result);
+    absl::StatusOr<CheckedCode> code = CheckCode(store_, item.code());
+    if (!code.ok()) {
+      FillRefusal(v1::REDEEM_RESULT_MALFORMED_CODE, 0, code.status().message(),
+                  result);
       completion->ItemDone();
       continue;
     }
+    if (code->counterfeit) {
+      FillCounterfeit(code->serial, result);
+      completion->ItemDone();
+      continue;
+    }
+    const uint64_t serial = code->serial;
     storage::RedeemCommand command{
-        .serial = *serial,
+        .serial = serial,
         .venue_id = request->venue_id(),
         .terminal_id = request->terminal_id(),
         .request_id = item.request_id(),
@@ -145,8 +156,8 @@ grpc::ServerUnaryReactor* RedemptionService::RedeemBatch(
         .scanned_at =
             *ParseScanTime("", item.has_scanned_at(), item.scanned_at(), now)};
     store_.Redeem(std::move(command),
-                  [completion, result, serial = *serial](
-                      absl::StatusOr<storage::RedeemOutcome> outcome) {
+                  [completion, result,
+                   serial](absl::StatusOr<storage::RedeemOutcome> outcome) {
                     if (outcome.ok()) {
                       FillRedeemResponse(*outcome, result);
                     } else if (absl::IsAlreadyExists(outcome.status())) {
@@ -170,14 +181,23 @@ grpc::ServerUnaryReactor* RedemptionService::CheckPass(
     grpc::CallbackServerContext* context, const v1::CheckPassRequest* request,
     v1::CheckPassResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  absl::StatusOr<uint64_t> serial = ParsePassCode(request->code());
-  if (!serial.ok()) {
-    reactor->Finish(ToGrpcStatus(serial.status()));
+  absl::StatusOr<CheckedCode> code = CheckCode(store_, request->code());
+  if (!code.ok()) {
+    reactor->Finish(ToGrpcStatus(code.status()));
+    return reactor;
+  }
+  if (code->counterfeit) {
+    // Nothing about the real pass is told to the holder of a forged code.
+    response->set_serial(code->serial);
+    response->set_redeemable_result(v1::REDEEM_RESULT_COUNTERFEIT);
+    response->set_message(CounterfeitMessage(code->serial));
+    reactor->Finish(grpc::Status::OK);
     return reactor;
   }
   std::optional<uint64_t> venue_id;
   if (request->venue_id() != 0) venue_id = request->venue_id();
-  absl::StatusOr<storage::PassStatus> status = store_.Check(*serial, venue_id);
+  absl::StatusOr<storage::PassStatus> status =
+      store_.Check(code->serial, venue_id);
   if (status.ok()) FillCheckResponse(*status, response);
   reactor->Finish(ToGrpcStatus(status.status()));
   return reactor;
@@ -192,14 +212,18 @@ grpc::ServerUnaryReactor* RedemptionService::CancelRedemption(
   if (valid.ok())
     valid = CheckIdentifier("terminal_id", request->terminal_id());
   if (valid.ok()) valid = CheckIdentifier("request_id", request->request_id());
-  absl::StatusOr<uint64_t> serial = ParsePassCode(request->code());
-  if (valid.ok()) valid = serial.status();
+  absl::StatusOr<CheckedCode> code = CheckCode(store_, request->code());
+  if (valid.ok()) valid = code.status();
+  if (valid.ok() && code->counterfeit) {
+    valid = absl::InvalidArgumentError(
+        absl::StrCat("code: ", CounterfeitMessage(code->serial)));
+  }
   if (!valid.ok()) {
     reactor->Finish(ToGrpcStatus(valid));
     return reactor;
   }
   store_.Cancel(
-      {.serial = *serial,
+      {.serial = code->serial,
        .venue_id = request->venue_id(),
        .terminal_id = request->terminal_id(),
        .request_id = request->request_id()},

@@ -32,10 +32,18 @@ absl::Status Catalog::Load(const Database& database) {
                                  PutProgramme(std::move(programme));
                                  return absl::OkStatus();
                                }));
-  return ForEachValue(database, FixedFamily::kVenues,
+  RETURN_IF_ERROR(ForEachValue(database, FixedFamily::kVenues,
+                               [this](absl::string_view bytes) -> absl::Status {
+                                 ASSIGN_OR_RETURN(Venue venue,
+                                                  DecodeVenue(bytes));
+                                 PutVenue(std::move(venue));
+                                 return absl::OkStatus();
+                               }));
+  return ForEachValue(database, FixedFamily::kIssuances,
                       [this](absl::string_view bytes) -> absl::Status {
-                        ASSIGN_OR_RETURN(Venue venue, DecodeVenue(bytes));
-                        PutVenue(std::move(venue));
+                        ASSIGN_OR_RETURN(Issuance issuance,
+                                         DecodeIssuance(bytes));
+                        PutIssuance(issuance);
                         return absl::OkStatus();
                       });
 }
@@ -63,6 +71,21 @@ std::vector<std::shared_ptr<const Programme>> Catalog::Programmes() const {
   std::sort(programmes.begin(), programmes.end(),
             [](const auto& a, const auto& b) { return a->id < b->id; });
   return programmes;
+}
+
+std::optional<Issuance> Catalog::FindIssuance(uint64_t serial) const {
+  absl::ReaderMutexLock lock(&mu_);
+  auto it = issuances_.upper_bound(serial);
+  if (it == issuances_.begin()) return std::nullopt;
+  --it;
+  const Issuance& issuance = it->second;
+  if (serial - issuance.first_serial >= issuance.count) return std::nullopt;
+  return issuance;
+}
+
+void Catalog::PutIssuance(const Issuance& issuance) {
+  absl::MutexLock lock(&mu_);
+  issuances_[issuance.first_serial] = issuance;
 }
 
 void Catalog::PutProgramme(Programme programme) {

@@ -1,4 +1,5 @@
-// The in-memory copy of programmes and venues, read on every redemption.
+// The in-memory copy of programmes, venues and issuances, read on every
+// redemption.
 //
 // They are few (a national scheme has about 200,000 venues) and change
 // rarely, so the redemption path reads them from memory instead of RocksDB.
@@ -11,7 +12,9 @@
 #define PASSCLEAR_STORAGE_CATALOG_H_
 
 #include <cstdint>
+#include <map>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -34,7 +37,11 @@ class Catalog {
   // Every programme, by id.
   std::vector<std::shared_ptr<const Programme>> Programmes() const;
 
+  // The issuance holding `serial`; nullopt when no issuance does.
+  std::optional<Issuance> FindIssuance(uint64_t serial) const;
+
   void PutProgramme(Programme programme);
+  void PutIssuance(const Issuance& issuance);
   void PutVenue(Venue venue);
 
  private:
@@ -43,6 +50,7 @@ class Catalog {
       ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<uint64_t, std::shared_ptr<const Venue>> venues_
       ABSL_GUARDED_BY(mu_);
+  std::map<uint64_t, Issuance> issuances_ ABSL_GUARDED_BY(mu_);  // by first
 };
 
 }  // namespace passclear::storage

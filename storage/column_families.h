@@ -25,14 +25,15 @@ enum class FixedFamily : int {
   kBooklets = 2,     // booklet id -> Booklet
   kVenues = 3,       // venue id -> Venue
   kClaims = 4,       // (venue id, redemption seq) -> ClaimLine
-  kJournal = 5,      // seq -> JournalEntry (every redemption and cancellation)
+  kJournal = 5,      // seq -> JournalEntry (redemptions, cancellations, ...)
   kIdempotency = 6,  // (terminal id, request id) -> StoredAnswer
+  kIssuances = 7,    // first serial -> Issuance
 };
-inline constexpr int kFixedFamilyCount = 7;
+inline constexpr int kFixedFamilyCount = 8;
 
 inline constexpr std::array<absl::string_view, kFixedFamilyCount>
-    kFixedFamilyNames = {"default", "programmes", "booklets",   "venues",
-                         "claims",  "journal",    "idempotency"};
+    kFixedFamilyNames = {"default", "programmes", "booklets",    "venues",
+                         "claims",  "journal",    "idempotency", "issuances"};
 
 // The name of the column family holding pass shard `shard`.
 std::string PassShardFamilyName(uint32_t shard);

@@ -24,7 +24,8 @@ namespace passclear::storage {
 
 // The version of the store's layout as a whole (families, keys, values).
 // Caution: bump it, with a migration, when any on-disk layout changes.
-inline constexpr uint64_t kStoreFormatVersion = 1;
+// 2: the "issuances" family and programme keys (authenticated codes).
+inline constexpr uint64_t kStoreFormatVersion = 2;
 inline constexpr uint32_t kMaxShardCount = 1024;
 
 struct DatabaseOptions {

@@ -1,6 +1,7 @@
 #include "storage/pass_store.h"
 
 #include "absl/strings/str_cat.h"
+#include "storage/code_tag.h"
 #include "storage/key_codec.h"
 #include "storage/record_codec.h"
 #include "storage/redeem_rules.h"
@@ -149,6 +150,30 @@ void PassStore::Cancel(CancelCommand command, CancelCallback done) {
   WriterLane& lane = LaneFor(command.serial);
   lane.Submit(std::make_unique<CancelOperation>(
       operation_context_, std::move(command), std::move(claimed)));
+}
+
+absl::StatusOr<uint64_t> PassStore::TagFor(uint64_t serial) const {
+  std::optional<Issuance> issuance = catalog_.FindIssuance(serial);
+  std::shared_ptr<const Programme> programme =
+      issuance ? catalog_.FindProgramme(issuance->programme_id) : nullptr;
+  if (programme == nullptr) {
+    return absl::NotFoundError(absl::StrCat(
+        "no pass with serial ", FormatSerial(serial), " was issued"));
+  }
+  for (const ProgrammeKey& key : programme->keys) {
+    if (key.version == issuance->key_version) {
+      return CodeTag(key.secret, serial);
+    }
+  }
+  return absl::DataLossError(absl::StrCat(
+      "programme ", programme->id, " lacks key version ", issuance->key_version,
+      " of the issuance holding serial ", FormatSerial(serial)));
+}
+
+PassStore::TagCheck PassStore::CheckTag(uint64_t serial, uint64_t tag) const {
+  absl::StatusOr<uint64_t> expected = TagFor(serial);
+  if (!expected.ok()) return TagCheck::kNotIssued;
+  return *expected == tag ? TagCheck::kAuthentic : TagCheck::kCounterfeit;
 }
 
 absl::StatusOr<PassStatus> PassStore::Check(

@@ -89,6 +89,19 @@ class PassStore {
 
   [[nodiscard]] absl::StatusOr<Programme> CreateProgramme(
       const ProgrammeSpec& spec);
+  // Adds a new key to a programme: booklets issued from now on are printed
+  // under it; codes printed before stay valid under their own key.
+  [[nodiscard]] absl::StatusOr<Programme> RotateProgrammeKey(
+      uint64_t programme_id);
+
+  // The authenticity tag to print for `serial`; NOT_FOUND when no pass
+  // with this serial was issued.
+  [[nodiscard]] absl::StatusOr<uint64_t> TagFor(uint64_t serial) const;
+  enum class TagCheck { kAuthentic, kCounterfeit, kNotIssued };
+  // Whether `tag` is the one printed for `serial`, from memory only: no
+  // disk read for a forged code.
+  TagCheck CheckTag(uint64_t serial, uint64_t tag) const;
+
   // Extends a programme's validity by amendment: every pass of the
   // programme follows. `valid_until` must be later than the current end.
   [[nodiscard]] absl::StatusOr<Programme> ExtendProgramme(

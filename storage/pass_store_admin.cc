@@ -3,6 +3,7 @@
 // WriteBatch; voiding goes through the writer lanes, one pass at a time.
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/blocking_counter.h"
+#include "storage/code_tag.h"
 #include "storage/key_codec.h"
 #include "storage/pass_store.h"
 #include "storage/record_codec.h"
@@ -88,7 +89,8 @@ absl::StatusOr<Programme> PassStore::CreateProgramme(
                       .face_value_cents = spec.face_value_cents,
                       .valid_from = ToStoredPrecision(spec.valid_from),
                       .valid_until = ToStoredPrecision(spec.valid_until),
-                      .grace_period = grace};
+                      .grace_period = grace,
+                      .keys = {{.version = 1, .secret = NewKeySecret()}}};
   rocksdb::WriteBatch batch;
   batch.Put(database_->Family(FixedFamily::kProgrammes), IdKey(programme.id),
             EncodeProgramme(programme));
@@ -156,9 +158,27 @@ absl::Status PassStore::WriteProgrammeLocked(const Programme& programme,
   return absl::OkStatus();
 }
 
+absl::StatusOr<Programme> PassStore::RotateProgrammeKey(uint64_t programme_id) {
+  absl::MutexLock lock(&admin_mu_);
+  std::shared_ptr<const Programme> current =
+      catalog_.FindProgramme(programme_id);
+  if (current == nullptr) {
+    return absl::NotFoundError(
+        absl::StrCat("programme_id: no programme ", programme_id));
+  }
+  Programme rotated = *current;
+  const uint32_t version =
+      rotated.keys.empty() ? 1 : rotated.keys.back().version + 1;
+  rotated.keys.push_back({.version = version, .secret = NewKeySecret()});
+  RETURN_IF_ERROR(WriteProgrammeLocked(rotated, "adding a programme key"));
+  return rotated;
+}
+
 absl::StatusOr<std::vector<Booklet>> PassStore::IssueBooklets(
     uint64_t programme_id, uint32_t booklet_count, uint32_t booklet_size) {
-  if (catalog_.FindProgramme(programme_id) == nullptr) {
+  std::shared_ptr<const Programme> programme =
+      catalog_.FindProgramme(programme_id);
+  if (programme == nullptr) {
     return absl::NotFoundError(
         absl::StrCat("programme_id: no programme ", programme_id));
   }
@@ -197,12 +217,22 @@ absl::StatusOr<std::vector<Booklet>> PassStore::IssueBooklets(
     }
     booklets.push_back(booklet);
   }
+  // The programme's current key, read under the admin lock so that a
+  // concurrent rotation is either wholly before or after this issuance.
+  const Issuance issuance{
+      .first_serial = next_serial_,
+      .count = pass_count,
+      .programme_id = programme_id,
+      .key_version = catalog_.FindProgramme(programme_id)->keys.back().version};
+  batch.Put(database_->Family(FixedFamily::kIssuances),
+            IdKey(issuance.first_serial), EncodeIssuance(issuance));
   batch.Put(kMetaNextBookletId,
             EncodeMetaNumber(next_booklet_id_ + booklet_count));
   batch.Put(kMetaNextSerial, EncodeMetaNumber(serial));
   RETURN_IF_ERROR(WriteDurably(*database_, batch, "issuing booklets"));
   next_booklet_id_ += booklet_count;
   next_serial_ = serial;
+  catalog_.PutIssuance(issuance);
   return booklets;
 }
 

@@ -107,6 +107,10 @@ std::string EncodeProgramme(const Programme& programme) {
   }
   writer.U8(programme.closed_at.has_value() ? 1 : 0);
   if (programme.closed_at) writer.Time(*programme.closed_at);
+  writer.U32(static_cast<uint32_t>(programme.keys.size()));
+  for (const ProgrammeKey& key : programme.keys) {
+    writer.U32(key.version).String(key.secret);
+  }
   return writer.Finish();
 }
 
@@ -125,7 +129,7 @@ absl::StatusOr<Programme> DecodeProgramme(absl::string_view bytes) {
             reader.I64(programme.face_value_cents) &&
             reader.Time(programme.valid_from) &&
             reader.Time(programme.valid_until) && reader.I64(grace_seconds);
-  // Version 2 appends the amendments and the closing.
+  // Version 2 appends the amendments, the closing and the keys.
   if (ok && version == kProgrammeFormatV2) {
     uint32_t count = 0;
     ok = reader.U32(count) && count <= bytes.size();
@@ -143,6 +147,13 @@ absl::StatusOr<Programme> DecodeProgramme(absl::string_view bytes) {
       absl::Time closed_at;
       ok = reader.Time(closed_at);
       programme.closed_at = closed_at;
+    }
+    uint32_t key_count = 0;
+    ok = ok && reader.U32(key_count) && key_count <= bytes.size();
+    for (uint32_t i = 0; ok && i < key_count; ++i) {
+      ProgrammeKey key;
+      ok = reader.U32(key.version) && reader.String(key.secret);
+      programme.keys.push_back(std::move(key));
     }
   }
   RETURN_IF_ERROR(FinishDecoding(ok, reader, "programme"));
@@ -362,6 +373,26 @@ absl::StatusOr<StoredAnswer> DecodeStoredAnswer(absl::string_view bytes) {
                    absl::StrCat("unknown result ", answer.result));
   }
   return answer;
+}
+
+std::string EncodeIssuance(const Issuance& issuance) {
+  return Versioned()
+      .U64(issuance.first_serial)
+      .U64(issuance.count)
+      .U64(issuance.programme_id)
+      .U32(issuance.key_version)
+      .Finish();
+}
+
+absl::StatusOr<Issuance> DecodeIssuance(absl::string_view bytes) {
+  ValueReader reader(bytes);
+  RETURN_IF_ERROR(StartDecoding(reader, "issuance"));
+  Issuance issuance;
+  bool ok = reader.U64(issuance.first_serial) && reader.U64(issuance.count) &&
+            reader.U64(issuance.programme_id) &&
+            reader.U32(issuance.key_version);
+  RETURN_IF_ERROR(FinishDecoding(ok, reader, "issuance"));
+  return issuance;
 }
 
 std::string EncodeMetaNumber(uint64_t value) {

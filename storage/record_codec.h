@@ -29,6 +29,7 @@ inline constexpr uint8_t kJournalFormatV2 = 2;
 // Programmes too (version 1 plus amendments and closing).
 inline constexpr uint8_t kProgrammeFormatV2 = 2;
 // And booklets (version 1 plus the distributor).
+// Programme version 2 also holds the programme's code keys.
 inline constexpr uint8_t kBookletFormatV2 = 2;
 
 std::string EncodeProgramme(const Programme& programme);
@@ -55,6 +56,9 @@ std::string EncodeJournalEntry(const JournalEntry& entry);
 std::string EncodeStoredAnswer(const StoredAnswer& answer);
 [[nodiscard]] absl::StatusOr<StoredAnswer> DecodeStoredAnswer(
     absl::string_view bytes);
+
+std::string EncodeIssuance(const Issuance& issuance);
+[[nodiscard]] absl::StatusOr<Issuance> DecodeIssuance(absl::string_view bytes);
 
 // Metadata counters and settings in the default family.
 std::string EncodeMetaNumber(uint64_t value);

@@ -33,6 +33,14 @@ struct Amendment {
   bool operator==(const Amendment&) const = default;
 };
 
+// A secret that authenticates the codes printed for a programme. Codes
+// keep the key they were printed with when a newer one is added.
+struct ProgrammeKey {
+  uint32_t version = 0;
+  std::string secret;  // 32 random bytes; never leaves the store
+  bool operator==(const ProgrammeKey&) const = default;
+};
+
 // A sponsor's envelope of passes with one face value and one validity.
 struct Programme {
   uint64_t id = 0;
@@ -45,9 +53,21 @@ struct Programme {
                                 // after valid_until
   std::vector<Amendment> amendments;    // oldest first
   std::optional<absl::Time> closed_at;  // no redemption from then on
+  std::vector<ProgrammeKey> keys;       // oldest first; the last is current
 
   absl::Time accepted_until() const { return valid_until + grace_period; }
   bool operator==(const Programme&) const = default;
+};
+
+// One IssueBooklets call: a run of consecutive serials of one programme,
+// printed under one key. Kept in memory, so that a code's authenticity is
+// checked before any disk read.
+struct Issuance {
+  uint64_t first_serial = 0;
+  uint64_t count = 0;
+  uint64_t programme_id = 0;
+  uint32_t key_version = 0;
+  bool operator==(const Issuance&) const = default;
 };
 
 // Who a booklet was handed to: a commune, a social-action centre, a job

@@ -19,8 +19,9 @@
 namespace passclear::storage {
 
 // Persisted in stored answers: never renumber. The values match
-// passclear.v1.RedeemResult. Its MALFORMED_CODE (4) and REQUEST_ID_CONFLICT
-// (9) are decided before a request reaches the store, so they are not here.
+// passclear.v1.RedeemResult. Its MALFORMED_CODE (4), REQUEST_ID_CONFLICT
+// (9) and COUNTERFEIT (12) are decided before a request reaches the store,
+// so they are not here.
 enum class RedeemResult : uint8_t {
   kRedeemed = 1,
   kAlreadyRedeemed = 2,

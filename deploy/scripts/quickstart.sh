@@ -13,8 +13,9 @@ cat <<'HELP'
 
 passclear-server is starting. In another terminal, redeem the first demo pass:
 
-  ./build/clients/passctl redeem 00000000000195 --venue=1 --terminal=desk-1
-  ./build/clients/passctl check 00000000000195
+  code=$(head -1 passclear-data/demo-codes.txt)
+  ./build/clients/passctl redeem "$code" --venue=1 --terminal=desk-1
+  ./build/clients/passctl check "$code"
 
 HELP
 exec ./build/server/passclear-server --data_dir=passclear-data \

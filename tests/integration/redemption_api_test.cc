@@ -6,6 +6,7 @@
 #include "absl/time/clock.h"
 #include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/support/byte_buffer.h"
+#include "server/pass_code.h"
 #include "tests/integration/server_fixture.h"
 
 namespace passclear::testing {
@@ -143,14 +144,57 @@ TEST_F(RedemptionApiTest, MalformedRequestsNameTheField) {
 }
 
 TEST_F(RedemptionApiTest, RefusesUnknownSerialsAndVenues) {
-  v1::RedeemResponse unknown_serial = Redeem(MakeRedeemRequest(
-      "99999999999948", scheme_.venue_id, "T-1", "r-1"));  // valid check digits
+  v1::RedeemResponse unknown_serial =
+      Redeem(MakeRedeemRequest("999999999999000000000073", scheme_.venue_id,
+                               "T-1", "r-1"));  // never issued
   EXPECT_EQ(unknown_serial.result(), v1::REDEEM_RESULT_UNKNOWN_SERIAL)
       << unknown_serial.message();
   v1::RedeemResponse unknown_venue =
       Redeem(MakeRedeemRequest(scheme_.codes[5], 424242, "T-1", "r-2"));
   EXPECT_EQ(unknown_venue.result(), v1::REDEEM_RESULT_VENUE_NOT_ACCEPTING);
   EXPECT_EQ(unknown_venue.message(), "venue 424242 is not registered");
+}
+
+// The code with the right check digits but another authenticity tag: what a
+// forger who knows the format, but not the key, would print.
+std::string Forged(const std::string& code) {
+  absl::StatusOr<PassCode> parsed = ParsePassCode(code);
+  EXPECT_TRUE(parsed.ok()) << parsed.status();
+  return FormatPassCode(
+      {.serial = parsed->serial, .tag = (parsed->tag + 1) % 10'000'000'000});
+}
+
+TEST_F(RedemptionApiTest, ForgedCodesAreRefusedAsCounterfeitAndNotStored) {
+  const std::string forged = Forged(scheme_.codes[8]);
+  v1::RedeemResponse refused =
+      Redeem(MakeRedeemRequest(forged, scheme_.venue_id, "T-1", "r-1"));
+  EXPECT_EQ(refused.result(), v1::REDEEM_RESULT_COUNTERFEIT);
+  EXPECT_NE(refused.message().find("counterfeit"), std::string::npos);
+
+  v1::CheckPassRequest check;
+  check.set_code(forged);
+  v1::CheckPassResponse state;
+  grpc::ClientContext check_context;
+  ASSERT_TRUE(redemption_->CheckPass(&check_context, check, &state).ok());
+  EXPECT_EQ(state.redeemable_result(), v1::REDEEM_RESULT_COUNTERFEIT);
+  EXPECT_FALSE(state.known());  // nothing told about the real pass
+
+  v1::RedeemBatchRequest batch;
+  batch.set_venue_id(scheme_.venue_id);
+  batch.set_terminal_id("T-1");
+  batch.add_items()->set_code(forged);
+  batch.mutable_items(0)->set_request_id("b-1");
+  v1::RedeemBatchResponse batch_response;
+  grpc::ClientContext batch_context;
+  ASSERT_TRUE(
+      redemption_->RedeemBatch(&batch_context, batch, &batch_response).ok());
+  EXPECT_EQ(batch_response.results(0).result(), v1::REDEEM_RESULT_COUNTERFEIT);
+
+  // The genuine code still redeems, even under the forged request's id:
+  // the refusal was not stored.
+  v1::RedeemResponse genuine = Redeem(
+      MakeRedeemRequest(scheme_.codes[8], scheme_.venue_id, "T-1", "r-1"));
+  EXPECT_EQ(genuine.result(), v1::REDEEM_RESULT_REDEEMED);
 }
 
 TEST_F(RedemptionApiTest, BatchDecidesEveryItemInOrder) {
@@ -173,7 +217,7 @@ TEST_F(RedemptionApiTest, BatchDecidesEveryItemInOrder) {
   EXPECT_EQ(response.results(0).result(), v1::REDEEM_RESULT_ALREADY_REDEEMED);
   EXPECT_EQ(response.results(4).result(), v1::REDEEM_RESULT_MALFORMED_CODE);
   EXPECT_EQ(response.results(4).message(),
-            "code: must have 14 digits (12 serial, 2 check), got 5");
+            "code: must have 24 digits (12 serial, 10 tag, 2 check), got 5");
   for (int i : {1, 2, 3, 5, 6, 7, 8, 9}) {
     EXPECT_EQ(response.results(i).result(), v1::REDEEM_RESULT_REDEEMED) << i;
     EXPECT_EQ(response.results(i).redemption().scanned_at().seconds(),

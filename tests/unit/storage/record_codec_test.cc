@@ -593,6 +593,8 @@ TEST_F(StoredValuesTest, EveryValueInAStoreStartsWithItsVersion) {
         decoded = DecodeBooklet(value).status();
       } else if (name == "venues") {
         decoded = DecodeVenue(value).status();
+      } else if (name == "issuances") {
+        decoded = DecodeIssuance(value).status();
       } else if (name == "claims") {
         decoded = DecodeClaimLine(value).status();
       } else if (name == "journal") {
@@ -607,8 +609,9 @@ TEST_F(StoredValuesTest, EveryValueInAStoreStartsWithItsVersion) {
     ASSERT_TRUE(it->status().ok()) << it->status().ToString();
   }
   // 2 (format, shards) + 4 counters in meta, 1 programme, 2 booklets,
-  // 1 venue, 1 claim line, 3 journal entries, 4 answers and 10 passes.
-  EXPECT_EQ(values, 6u + 1 + 2 + 1 + 1 + 3 + 4 + 10);
+  // 1 venue, 1 claim line, 3 journal entries, 4 answers, 10 passes and
+  // 1 issuance.
+  EXPECT_EQ(values, 6u + 1 + 2 + 1 + 1 + 3 + 4 + 10 + 1);
 }
 
 }  // namespace
