@@ -58,7 +58,15 @@ std::unique_ptr<BenchStore> OpenBenchStore(bool sync) {
     bench->last_serial = booklets.back().first_serial + 9;
   }
   bench->venue_id =
-      bench->store->RegisterVenue("Bench venue", {programme.id}).value().id;
+      bench->store
+          ->RegisterVenue({.name = "Bench venue",
+                           .accepted_programme_ids = {programme.id},
+                           .address = "1 rue du Banc, 75001 Paris",
+                           .siret = "73282932000074",
+                           .iban = "FR7630006000011234567890189",
+                           .bic = "AGRIFRPP"})
+          .value()
+          .id;
   return bench;
 }
 

@@ -90,6 +90,10 @@ Scheme SetUp(v1::AdminService::Stub& admin, int passes) {
   venue_request.set_name("Load test venue");
   venue_request.add_accepted_programme_ids(programme.programme_id());
   venue_request.set_labelled(true);
+  venue_request.set_address("1 place de la Mairie, 79000 Niort");
+  venue_request.set_siret("73282932000074");
+  venue_request.set_iban("FR76 3000 6000 0112 3456 7890 189");
+  venue_request.set_bic("AGRIFRPP");
   v1::Venue venue;
   grpc::ClientContext venue_context;
   if (!admin.RegisterVenue(&venue_context, venue_request, &venue).ok()) {

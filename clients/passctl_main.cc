@@ -55,6 +55,10 @@ ABSL_FLAG(std::string, distributor, "", "allocate: the distributor's name");
 ABSL_FLAG(std::string, distributor_reference, "",
           "allocate: the distributor's reference (e.g. an INSEE code)");
 ABSL_FLAG(std::string, reason, "", "why the passes are voided");
+ABSL_FLAG(std::string, address, "", "register-venue: postal address");
+ABSL_FLAG(std::string, siret, "", "register-venue: SIRET, 14 digits");
+ABSL_FLAG(std::string, iban, "", "register-venue: IBAN of the venue's account");
+ABSL_FLAG(std::string, bic, "", "register-venue: BIC of the venue's bank");
 ABSL_FLAG(bool, labelled, true,
           "register-venue: label the venue at once (else 'label-venue' "
           "labels it later)");
@@ -117,7 +121,8 @@ const std::map<std::string, Command>& Commands() {
         "Voids a lost or stolen pass, or a whole booklet; prints each pass's "
         "result."}},
       {"register-venue",
-       {"register-venue --name=N --programmes=ID[,ID...] [--labelled=false]",
+       {"register-venue --name=N --programmes=ID[,ID...] --address=A "
+        "--siret=S --iban=I --bic=B [--labelled=false]",
         "Registers a venue, labelled unless --labelled=false, and prints its "
         "id."}},
       {"label-venue", {"label-venue --venue=ID", "Labels a registered venue."}},
@@ -383,6 +388,10 @@ int RegisterVenue() {
     request.add_accepted_programme_ids(id);
   }
   request.set_labelled(absl::GetFlag(FLAGS_labelled));
+  request.set_address(absl::GetFlag(FLAGS_address));
+  request.set_siret(absl::GetFlag(FLAGS_siret));
+  request.set_iban(absl::GetFlag(FLAGS_iban));
+  request.set_bic(absl::GetFlag(FLAGS_bic));
   v1::Venue response;
   grpc::Status status = v1::AdminService::NewStub(Connect())->RegisterVenue(
       NewContext().get(), request, &response);

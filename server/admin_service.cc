@@ -167,11 +167,15 @@ grpc::ServerUnaryReactor* AdminService::IssueBooklets(
 grpc::ServerUnaryReactor* AdminService::RegisterVenue(
     grpc::CallbackServerContext* context,
     const v1::RegisterVenueRequest* request, v1::Venue* response) {
-  absl::StatusOr<storage::Venue> venue =
-      store_.RegisterVenue(request->name(),
-                           {request->accepted_programme_ids().begin(),
-                            request->accepted_programme_ids().end()},
-                           request->labelled());
+  absl::StatusOr<storage::Venue> venue = store_.RegisterVenue(
+      {.name = request->name(),
+       .accepted_programme_ids = {request->accepted_programme_ids().begin(),
+                                  request->accepted_programme_ids().end()},
+       .labelled = request->labelled(),
+       .address = request->address(),
+       .siret = request->siret(),
+       .iban = request->iban(),
+       .bic = request->bic()});
   return FinishWithVenue(context, venue, response);
 }
 

@@ -67,8 +67,12 @@ absl::Status LoadDemoData(storage::PassStore& store,
   if (store.FindVenue(1) == nullptr) {
     RETURN_IF_ERROR(
         store
-            .RegisterVenue("Médiathèque du Val Démo, espace numérique",
-                           {programme->id})
+            .RegisterVenue({.name = "Médiathèque du Val Démo, espace numérique",
+                            .accepted_programme_ids = {programme->id},
+                            .address = "1 place de la Mairie, 79000 Val-Démo",
+                            .siret = "73282932000074",
+                            .iban = "FR76 3000 6000 0112 3456 7890 189",
+                            .bic = "AGRIFRPP"})
             .status());
   }
   RETURN_IF_ERROR(WriteCodes(store, codes_path));

@@ -133,6 +133,10 @@ void FillVenue(const storage::Venue& venue, v1::Venue* message) {
   }
   // storage::VenueStatus values are the contract's VenueStatus values.
   message->set_status(static_cast<v1::VenueStatus>(venue.status));
+  message->set_address(venue.address);
+  message->set_siret(venue.siret);
+  message->set_iban(venue.iban);
+  message->set_bic(venue.bic);
 }
 
 }  // namespace passclear

@@ -63,6 +63,18 @@ struct ProgrammeSpec {
   std::optional<absl::Duration> grace_period;  // default 31 days
 };
 
+// What RegisterVenue needs; validated field by field. Every field is
+// required: a venue must be payable before it is registered.
+struct VenueSpec {
+  std::string name;
+  std::vector<uint64_t> accepted_programme_ids;
+  bool labelled = true;  // false: registered only, until LabelVenue
+  std::string address;
+  std::string siret;
+  std::string iban;  // spaces and lower case accepted
+  std::string bic;
+};
+
 struct ClaimLineEntry {
   uint64_t seq = 0;
   ClaimLine line;
@@ -117,9 +129,7 @@ class PassStore {
       uint64_t programme_id, uint32_t booklet_count, uint32_t booklet_size);
   // A venue registered with `labelled = false` redeems nothing until
   // LabelVenue.
-  [[nodiscard]] absl::StatusOr<Venue> RegisterVenue(
-      const std::string& name, const std::vector<uint64_t>& programme_ids,
-      bool labelled = true);
+  [[nodiscard]] absl::StatusOr<Venue> RegisterVenue(const VenueSpec& spec);
   // Registered -> labelled; labelled -> suspended; suspended -> labelled.
   // Any other change is FAILED_PRECONDITION, saying the venue's status.
   [[nodiscard]] absl::StatusOr<Venue> LabelVenue(uint64_t venue_id);

@@ -10,6 +10,7 @@
 #include "storage/redeem_rules.h"
 #include "storage/rocksdb_status.h"
 #include "storage/status_macros.h"
+#include "storage/venue_identifiers.h"
 
 namespace passclear::storage {
 namespace {
@@ -236,10 +237,13 @@ absl::StatusOr<std::vector<Booklet>> PassStore::IssueBooklets(
   return booklets;
 }
 
-absl::StatusOr<Venue> PassStore::RegisterVenue(
-    const std::string& name, const std::vector<uint64_t>& programme_ids,
-    bool labelled) {
-  RETURN_IF_ERROR(CheckName("name", name));
+absl::StatusOr<Venue> PassStore::RegisterVenue(const VenueSpec& spec) {
+  const std::vector<uint64_t>& programme_ids = spec.accepted_programme_ids;
+  RETURN_IF_ERROR(CheckName("name", spec.name));
+  RETURN_IF_ERROR(CheckName("address", spec.address));
+  RETURN_IF_ERROR(CheckSiret("siret", spec.siret));
+  ASSIGN_OR_RETURN(std::string iban, NormalizeIban("iban", spec.iban));
+  RETURN_IF_ERROR(CheckBic("bic", spec.bic));
   if (programme_ids.empty()) {
     return absl::InvalidArgumentError(
         "accepted_programme_ids: at least one programme is required");
@@ -264,11 +268,15 @@ absl::StatusOr<Venue> PassStore::RegisterVenue(
   }
 
   absl::MutexLock lock(&admin_mu_);
-  Venue venue{
-      .id = next_venue_id_,
-      .name = name,
-      .status = labelled ? VenueStatus::kLabelled : VenueStatus::kRegistered,
-      .accepted_programme_ids = programme_ids};
+  Venue venue{.id = next_venue_id_,
+              .name = spec.name,
+              .status = spec.labelled ? VenueStatus::kLabelled
+                                      : VenueStatus::kRegistered,
+              .accepted_programme_ids = programme_ids,
+              .address = spec.address,
+              .siret = spec.siret,
+              .iban = std::move(iban),
+              .bic = spec.bic};
   rocksdb::WriteBatch batch;
   batch.Put(database_->Family(FixedFamily::kVenues), IdKey(venue.id),
             EncodeVenue(venue));

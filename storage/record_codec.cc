@@ -204,20 +204,29 @@ absl::StatusOr<Booklet> DecodeBooklet(absl::string_view bytes) {
 }
 
 std::string EncodeVenue(const Venue& venue) {
-  ValueWriter writer = Versioned();
-  writer.U64(venue.id)
+  ValueWriter writer;
+  writer.U8(kVenueFormatV2)
+      .U64(venue.id)
       .String(venue.name)
       .U8(static_cast<uint8_t>(venue.status))
       .U32(static_cast<uint32_t>(venue.accepted_programme_ids.size()));
   for (uint64_t programme_id : venue.accepted_programme_ids) {
     writer.U64(programme_id);
   }
+  writer.String(venue.address)
+      .String(venue.siret)
+      .String(venue.iban)
+      .String(venue.bic);
   return writer.Finish();
 }
 
 absl::StatusOr<Venue> DecodeVenue(absl::string_view bytes) {
   ValueReader reader(bytes);
-  RETURN_IF_ERROR(StartDecoding(reader, "venue"));
+  uint8_t version = 0;
+  if (!reader.U8(version)) return Corrupt("venue", "empty value");
+  if (version != kRecordFormatV1 && version != kVenueFormatV2) {
+    return Corrupt("venue", absl::StrCat("unknown format version ", version));
+  }
   Venue venue;
   uint8_t status_byte = 0;
   uint32_t programme_count = 0;
@@ -230,6 +239,11 @@ absl::StatusOr<Venue> DecodeVenue(absl::string_view bytes) {
     uint64_t programme_id = 0;
     ok = reader.U64(programme_id);
     venue.accepted_programme_ids.push_back(programme_id);
+  }
+  // Version 2 appends the address and payment details.
+  if (ok && version == kVenueFormatV2) {
+    ok = reader.String(venue.address) && reader.String(venue.siret) &&
+         reader.String(venue.iban) && reader.String(venue.bic);
   }
   RETURN_IF_ERROR(FinishDecoding(ok, reader, "venue"));
   if (status_byte != static_cast<uint8_t>(VenueStatus::kLabelled) &&

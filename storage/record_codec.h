@@ -1,7 +1,7 @@
 // The byte layout of every stored value.
 //
 // Every value starts with a format version byte (kRecordFormatV1, or
-// version 2 for journal entries, programmes and booklets).
+// version 2 for journal entries, programmes, booklets and venues).
 // Decoding checks the version, every enum value and the exact length: a
 // corrupt or truncated value is a DataLoss error, never a crash or a guess.
 //
@@ -31,6 +31,8 @@ inline constexpr uint8_t kProgrammeFormatV2 = 2;
 // And booklets (version 1 plus the distributor).
 // Programme version 2 also holds the programme's code keys.
 inline constexpr uint8_t kBookletFormatV2 = 2;
+// And venues (version 1 plus address and payment details).
+inline constexpr uint8_t kVenueFormatV2 = 2;
 
 std::string EncodeProgramme(const Programme& programme);
 [[nodiscard]] absl::StatusOr<Programme> DecodeProgramme(

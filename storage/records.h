@@ -105,6 +105,10 @@ struct Venue {
   std::string name;
   VenueStatus status = VenueStatus::kLabelled;
   std::vector<uint64_t> accepted_programme_ids;
+  std::string address;
+  std::string siret;  // 14 digits
+  std::string iban;   // normalised: no spaces, upper case
+  std::string bic;
   bool operator==(const Venue&) const = default;
 };
 

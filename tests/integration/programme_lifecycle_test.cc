@@ -28,10 +28,8 @@ TEST_F(ProgrammeLifecycleTest, AmendmentRevivesAnExpiredPassAndClosingEndsIt) {
   grpc::ClientContext issue_context;
   ASSERT_TRUE(admin_->IssueBooklets(&issue_context, issue, &issued).ok());
   const std::string code = issued.booklets(0).codes(0);
-  v1::RegisterVenueRequest venue_request;
-  venue_request.set_name("Médiathèque");
-  venue_request.add_accepted_programme_ids(programme.programme_id());
-  venue_request.set_labelled(true);
+  v1::RegisterVenueRequest venue_request =
+      MakeVenueRequest("Médiathèque", programme.programme_id(), true);
   v1::Venue venue;
   grpc::ClientContext venue_context;
   ASSERT_TRUE(

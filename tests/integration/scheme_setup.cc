@@ -41,10 +41,8 @@ Scheme SetUpScheme(v1::AdminService::Stub& admin, uint32_t booklets) {
                         booklet.codes().end());
   }
 
-  v1::RegisterVenueRequest venue_request;
-  venue_request.set_name("Espace numérique de Test");
-  venue_request.add_accepted_programme_ids(scheme.programme_id);
-  venue_request.set_labelled(true);
+  v1::RegisterVenueRequest venue_request = MakeVenueRequest(
+      "Espace numérique de Test", scheme.programme_id, /*labelled=*/true);
   v1::Venue venue;
   grpc::ClientContext venue_context;
   status = admin.RegisterVenue(&venue_context, venue_request, &venue);
@@ -54,6 +52,20 @@ Scheme SetUpScheme(v1::AdminService::Stub& admin, uint32_t booklets) {
   }
   scheme.venue_id = venue.venue_id();
   return scheme;
+}
+
+v1::RegisterVenueRequest MakeVenueRequest(absl::string_view name,
+                                          uint64_t programme_id,
+                                          bool labelled) {
+  v1::RegisterVenueRequest request;
+  request.set_name(std::string(name));
+  request.add_accepted_programme_ids(programme_id);
+  request.set_labelled(labelled);
+  request.set_address("1 place de la Mairie, 79000 Niort");
+  request.set_siret("73282932000074");
+  request.set_iban("FR76 3000 6000 0112 3456 7890 189");
+  request.set_bic("AGRIFRPP");
+  return request;
 }
 
 v1::RedeemRequest MakeRedeemRequest(absl::string_view code, uint64_t venue_id,

@@ -26,6 +26,10 @@ struct Scheme {
 // Fails the test (ADD_FAILURE) if any admin call fails.
 Scheme SetUpScheme(v1::AdminService::Stub& admin, uint32_t booklets);
 
+// A venue registration with valid payment details.
+v1::RegisterVenueRequest MakeVenueRequest(absl::string_view name,
+                                          uint64_t programme_id, bool labelled);
+
 v1::RedeemRequest MakeRedeemRequest(absl::string_view code, uint64_t venue_id,
                                     absl::string_view terminal_id,
                                     absl::string_view request_id);

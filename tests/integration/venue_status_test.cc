@@ -35,9 +35,8 @@ TEST_F(VenueStatusTest, SuspendAndReinstateThroughTheApi) {
 }
 
 TEST_F(VenueStatusTest, UnlabelledRegistrationWaitsForLabelVenue) {
-  v1::RegisterVenueRequest request;
-  request.set_name("Tiers-lieu du bourg");
-  request.add_accepted_programme_ids(scheme_.programme_id);
+  v1::RegisterVenueRequest request = MakeVenueRequest(
+      "Tiers-lieu du bourg", scheme_.programme_id, /*labelled=*/false);
   v1::Venue registered;
   grpc::ClientContext register_context;
   ASSERT_TRUE(

@@ -105,7 +105,7 @@ TEST_F(PassStoreIdempotencyTest, RetryOfARefusalReplaysTheRefusal) {
                        CreateProgramme(Utc(2023, 6, 1), Utc(2023, 9, 30)));
   ASSERT_OK_AND_ASSIGN(std::vector<Booklet> booklets,
                        store().IssueBooklets(later.id, 1, 5));
-  ASSERT_OK_AND_ASSIGN(Venue venue, store().RegisterVenue("Ete", {later.id}));
+  ASSERT_OK_AND_ASSIGN(Venue venue, RegisterVenue("Ete", {later.id}));
   const RedeemCommand scan{.serial = booklets[0].first_serial,
                            .venue_id = venue.id,
                            .terminal_id = "T-1",

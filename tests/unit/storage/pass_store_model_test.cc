@@ -418,8 +418,8 @@ TEST_P(PassStoreModelTest, StoreAgreesWithTheModel) {
   const std::vector<std::vector<uint64_t>> accepted = {
       {all_year.id, short_lived.id}, {all_year.id}, {short_lived.id}};
   for (const std::vector<uint64_t>& programme_ids : accepted) {
-    ASSERT_OK_AND_ASSIGN(
-        Venue venue, store().RegisterVenue("Lieu de mediation", programme_ids));
+    ASSERT_OK_AND_ASSIGN(Venue venue,
+                         RegisterVenue("Lieu de mediation", programme_ids));
     model_->AddVenue(venue.id, programme_ids);
   }
 

@@ -83,7 +83,7 @@ TEST_F(PassStoreOpenTest, ReopenKeepsEverythingAndCountersContinue) {
   ASSERT_OK_AND_ASSIGN(std::vector<Booklet> booklets,
                        store().IssueBooklets(programme.id, 2, 10));
   ASSERT_OK_AND_ASSIGN(Venue venue,
-                       store().RegisterVenue("Mediatheque", {programme.id}));
+                       RegisterVenue("Mediatheque", {programme.id}));
   const std::vector<uint64_t> serials = SerialsOf(booklets);
   ASSERT_OK_AND_ASSIGN(RedeemOutcome redeemed, Redeem({.serial = serials[7],
                                                        .venue_id = venue.id,
@@ -125,7 +125,7 @@ TEST_F(PassStoreOpenTest, ReopenKeepsEverythingAndCountersContinue) {
   EXPECT_EQ(more[0].id, booklets.back().id + 1);
   EXPECT_EQ(more[0].first_serial, serials.back() + 1);
   ASSERT_OK_AND_ASSIGN(Venue second_venue,
-                       store().RegisterVenue("Cyber-base", {programme.id}));
+                       RegisterVenue("Cyber-base", {programme.id}));
   EXPECT_EQ(second_venue.id, venue.id + 1);
 
   // The old venue still redeems, and its new claim line comes after the old
@@ -149,7 +149,7 @@ TEST_F(PassStoreOpenTest, SequenceContinuesAfterACancellationBeforeReopen) {
   ASSERT_OK_AND_ASSIGN(std::vector<Booklet> booklets,
                        store().IssueBooklets(programme.id, 1, 5));
   ASSERT_OK_AND_ASSIGN(Venue venue,
-                       store().RegisterVenue("Mediatheque", {programme.id}));
+                       RegisterVenue("Mediatheque", {programme.id}));
   const uint64_t serial = booklets[0].first_serial;
   ASSERT_OK_AND_ASSIGN(RedeemOutcome kept, Redeem({.serial = serial,
                                                    .venue_id = venue.id,
@@ -360,13 +360,13 @@ TEST_F(PassStoreOpenTest, VenueValidationNamesTheFieldAndWritesNothing) {
   };
   for (const Case& refused : cases) {
     absl::StatusOr<Venue> venue =
-        store().RegisterVenue(refused.name, refused.programme_ids);
+        RegisterVenue(refused.name, refused.programme_ids);
     EXPECT_EQ(venue.status().code(), refused.code) << refused.field;
     EXPECT_TRUE(StartsWith(venue.status().message(), refused.field))
         << venue.status();
   }
   absl::StatusOr<Venue> duplicated =
-      store().RegisterVenue("Mediatheque", {programme.id, programme.id});
+      RegisterVenue("Mediatheque", {programme.id, programme.id});
   EXPECT_TRUE(Contains(duplicated.status().message(), "listed twice"))
       << duplicated.status();
 
@@ -378,7 +378,7 @@ TEST_F(PassStoreOpenTest, VenueValidationNamesTheFieldAndWritesNothing) {
   EXPECT_EQ(status.redeemable_result, RedeemResult::kVenueNotAccepting);
 
   ASSERT_OK_AND_ASSIGN(Venue accepted,
-                       store().RegisterVenue("Mediatheque", {programme.id}));
+                       RegisterVenue("Mediatheque", {programme.id}));
   EXPECT_EQ(accepted.id, 1u);
   EXPECT_EQ(accepted.status, VenueStatus::kLabelled);
   EXPECT_EQ(accepted.accepted_programme_ids,

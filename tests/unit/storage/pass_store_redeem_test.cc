@@ -36,14 +36,12 @@ class PassStoreRedeemTest : public TempStoreTest {
                                  .face_value_cents = 500,
                                  .valid_from = Utc(2022, 1, 1),
                                  .valid_until = Utc(2024, 12, 31)}));
-    ASSERT_OK_AND_ASSIGN(venue_,
-                         store().RegisterVenue("Mediatheque", {programme_.id}));
+    ASSERT_OK_AND_ASSIGN(venue_, RegisterVenue("Mediatheque", {programme_.id}));
     ASSERT_OK_AND_ASSIGN(
-        second_venue_, store().RegisterVenue(
-                           "Cyber-base", {other_programme_.id, programme_.id}));
-    ASSERT_OK_AND_ASSIGN(
-        other_venue_,
-        store().RegisterVenue("Club seniors", {other_programme_.id}));
+        second_venue_,
+        RegisterVenue("Cyber-base", {other_programme_.id, programme_.id}));
+    ASSERT_OK_AND_ASSIGN(other_venue_,
+                         RegisterVenue("Club seniors", {other_programme_.id}));
   }
 
   // Expects no claim line at any venue and `serial` still unredeemed.
@@ -209,7 +207,7 @@ TEST_F(PassStoreRedeemTest, NotYetValidWhenScannedBeforeValidFrom) {
                        CreateProgramme(valid_from, Utc(2023, 9, 30)));
   ASSERT_OK_AND_ASSIGN(std::vector<Booklet> booklets,
                        store().IssueBooklets(summer.id, 1, 5));
-  ASSERT_OK_AND_ASSIGN(Venue venue, store().RegisterVenue("Ete", {summer.id}));
+  ASSERT_OK_AND_ASSIGN(Venue venue, RegisterVenue("Ete", {summer.id}));
   const uint64_t serial = booklets[0].first_serial;
   clock().Set(valid_from + absl::Hours(1));
 
@@ -243,7 +241,7 @@ TEST_F(PassStoreRedeemTest, NotYetValidByServerTimeWhenNoScanTime) {
                        CreateProgramme(Utc(2023, 6, 1), Utc(2023, 9, 30)));
   ASSERT_OK_AND_ASSIGN(std::vector<Booklet> booklets,
                        store().IssueBooklets(later.id, 1, 5));
-  ASSERT_OK_AND_ASSIGN(Venue venue, store().RegisterVenue("Ete", {later.id}));
+  ASSERT_OK_AND_ASSIGN(Venue venue, RegisterVenue("Ete", {later.id}));
   ASSERT_OK_AND_ASSIGN(RedeemOutcome outcome,
                        Redeem({.serial = booklets[0].first_serial,
                                .venue_id = venue.id,

@@ -12,6 +12,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
@@ -61,7 +62,11 @@ Venue SampleVenue() {
   return {.id = 7,
           .name = "Mediatheque de Saint-Test",
           .status = VenueStatus::kSuspended,
-          .accepted_programme_ids = {3, 1, 42}};
+          .accepted_programme_ids = {3, 1, 42},
+          .address = "2 rue des Ecoles, 79000 Niort",
+          .siret = "73282932000074",
+          .iban = "FR7630006000011234567890189",
+          .bic = "AGRIFRPP"};
 }
 
 RedemptionInfo SampleRedemption() {
@@ -234,6 +239,15 @@ TEST(RecordCodecTest, ClaimLineRoundTrip) {
   EXPECT_EQ(*decoded, SampleClaimLine());
 }
 
+TEST(RecordCodecTest, VenueOfVersionOneDecodesWithoutPaymentDetails) {
+  const std::string v1 =
+      ValueWriter().U8(1).U64(7).String("V").U8(1).U32(1).U64(5).Finish();
+  absl::StatusOr<Venue> decoded = DecodeVenue(v1);
+  ASSERT_TRUE(decoded.ok()) << decoded.status();
+  EXPECT_EQ(decoded->accepted_programme_ids, std::vector<uint64_t>{5});
+  EXPECT_EQ(decoded->iban, "");
+}
+
 TEST(RecordCodecTest, BookletOfVersionOneDecodesInTheReserve) {
   const std::string v1 =
       ValueWriter().U8(1).U64(123).U64(3).U64(1221).U32(10).Finish();
@@ -317,7 +331,8 @@ TEST(RecordCodecTest, MetaNumberRoundTrip) {
 char WrittenVersion(absl::string_view record) {
   const bool version_two = record == "journal entry" || record == "journal" ||
                            record == "programme" || record == "programmes" ||
-                           record == "booklet" || record == "booklets";
+                           record == "booklet" || record == "booklets" ||
+                           absl::StartsWith(record, "venue");
   return version_two ? '\x02' : '\x01';
 }
 
@@ -333,8 +348,8 @@ TEST(RecordCodecTest, EveryValueStartsWithItsVersion) {
 
 TEST(RecordCodecTest, UnknownVersionIsDataLoss) {
   for (const Codec& codec : EveryEncoding()) {
-    // Journal entries, programmes and booklets decode versions 1 and 2;
-    // every other record only 1.
+    // Journal entries, programmes, booklets and venues decode versions 1
+    // and 2; every other record only 1.
     const int next = WrittenVersion(codec.name) == '\x02' ? 3 : 2;
     for (int version : {0, next, 255}) {
       absl::Status status = codec.decode(WithByte(codec.encoded, 0, version));
@@ -514,7 +529,8 @@ TEST(RecordCodecTest, VenueWithHugeProgrammeCountIsRefusedWithoutAllocating) {
   const Venue venue{.id = 7, .name = "V", .accepted_programme_ids = {5}};
   std::string bytes = EncodeVenue(venue);
   const size_t count_offset = 1 + 8 + 4 + venue.name.size() + 1;
-  ASSERT_EQ(bytes.size(), count_offset + 4 + 8);
+  // The count, one id, and four empty strings (address, SIRET, IBAN, BIC).
+  ASSERT_EQ(bytes.size(), count_offset + 4 + 8 + 4 * 4);
   for (uint32_t count :
        {std::numeric_limits<uint32_t>::max(), uint32_t{1} << 29, uint32_t{2}}) {
     std::string damaged = bytes;
@@ -541,7 +557,7 @@ TEST_F(StoredValuesTest, EveryValueInAStoreStartsWithItsVersion) {
   ASSERT_OK_AND_ASSIGN(std::vector<Booklet> booklets,
                        store().IssueBooklets(programme.id, 2, 5));
   ASSERT_OK_AND_ASSIGN(Venue venue,
-                       store().RegisterVenue("Cyber-base", {programme.id}));
+                       RegisterVenue("Cyber-base", {programme.id}));
   const uint64_t serial = booklets[0].first_serial;
   ASSERT_OK_AND_ASSIGN(RedeemOutcome redeemed, Redeem({.serial = serial,
                                                        .venue_id = venue.id,

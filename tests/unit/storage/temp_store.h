@@ -152,6 +152,19 @@ inline absl::StatusOr<CancelOutcome> CancelAndWait(PassStore& store,
   return result;
 }
 
+// A venue registration with valid payment details.
+inline VenueSpec TestVenue(std::string name,
+                           std::vector<uint64_t> programme_ids,
+                           bool labelled = true) {
+  return {.name = std::move(name),
+          .accepted_programme_ids = std::move(programme_ids),
+          .labelled = labelled,
+          .address = "1 place de la Mairie, 79000 Niort",
+          .siret = "73282932000074",
+          .iban = "FR76 3000 6000 0112 3456 7890 189",
+          .bic = "AGRIFRPP"};
+}
+
 class TempStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -225,6 +238,14 @@ class TempStoreTest : public ::testing::Test {
     return CancelAndWait(*store_, std::move(command));
   }
 
+  // Registers a venue with valid payment details.
+  absl::StatusOr<Venue> RegisterVenue(std::string name,
+                                      std::vector<uint64_t> programme_ids,
+                                      bool labelled = true) {
+    return store_->RegisterVenue(
+        TestVenue(std::move(name), std::move(programme_ids), labelled));
+  }
+
   absl::StatusOr<std::vector<ClaimLineEntry>> ClaimLines(uint64_t venue_id) {
     return store_->ListClaimLines(venue_id);
   }
@@ -249,10 +270,9 @@ class OneBookletTest : public TempStoreTest {
     ASSERT_OK_AND_ASSIGN(std::vector<Booklet> booklets,
                          store().IssueBooklets(programme_.id, 1, 10));
     serials_ = SerialsOf(booklets);
-    ASSERT_OK_AND_ASSIGN(venue_,
-                         store().RegisterVenue("Mediatheque", {programme_.id}));
+    ASSERT_OK_AND_ASSIGN(venue_, RegisterVenue("Mediatheque", {programme_.id}));
     ASSERT_OK_AND_ASSIGN(second_venue_,
-                         store().RegisterVenue("Cyber-base", {programme_.id}));
+                         RegisterVenue("Cyber-base", {programme_.id}));
   }
 
   Programme programme_;

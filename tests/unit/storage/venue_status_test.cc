@@ -24,9 +24,8 @@ class VenueStatusTest : public OneBookletTest {
 };
 
 TEST_F(VenueStatusTest, RegisteredVenueRedeemsOnlyOnceLabelled) {
-  ASSERT_OK_AND_ASSIGN(Venue venue,
-                       store().RegisterVenue("Tiers-lieu", {programme_.id},
-                                             /*labelled=*/false));
+  ASSERT_OK_AND_ASSIGN(Venue venue, RegisterVenue("Tiers-lieu", {programme_.id},
+                                                  /*labelled=*/false));
   EXPECT_EQ(venue.status, VenueStatus::kRegistered);
   EXPECT_EQ(RedeemAt(venue.id, serials_[0], "r-1"),
             RedeemResult::kVenueNotAccepting);
