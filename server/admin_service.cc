@@ -11,6 +11,10 @@
 namespace passclear {
 namespace {
 
+// IssueBooklets answers with every code: 1,000 booklets of 10 make about
+// 300 KB, well inside gRPC's 4 MB message limit.
+constexpr uint32_t kMaxBookletsPerCall = 1000;
+
 grpc::ServerUnaryReactor* Finish(grpc::CallbackServerContext* context,
                                  const absl::Status& status) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
@@ -147,6 +151,13 @@ grpc::ServerUnaryReactor* AdminService::IssueBooklets(
     grpc::CallbackServerContext* context,
     const v1::IssueBookletsRequest* request,
     v1::IssueBookletsResponse* response) {
+  if (request->booklet_count() > kMaxBookletsPerCall) {
+    return Finish(context,
+                  absl::InvalidArgumentError(absl::StrCat(
+                      "booklet_count: at most ", kMaxBookletsPerCall,
+                      " per call, since the answer carries every code; got ",
+                      request->booklet_count())));
+  }
   absl::StatusOr<std::vector<storage::Booklet>> booklets =
       store_.IssueBooklets(request->programme_id(), request->booklet_count(),
                            request->booklet_size());

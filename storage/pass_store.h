@@ -80,7 +80,10 @@ struct ClaimLineEntry {
   ClaimLine line;
 };
 
-inline constexpr uint32_t kMaxBookletsPerIssue = 1000;
+// 10 million passes in one issuance.
+inline constexpr uint32_t kMaxBookletsPerIssue = 1'000'000;
+// From this many passes on, an issuance is ingested as SST files.
+inline constexpr uint64_t kBulkIssueThreshold = 50'000;
 
 class PassStore {
  public:

@@ -7,6 +7,7 @@
 #include "storage/key_codec.h"
 #include "storage/pass_store.h"
 #include "storage/record_codec.h"
+#include "storage/record_writers.h"
 #include "storage/redeem_rules.h"
 #include "storage/rocksdb_status.h"
 #include "storage/status_macros.h"
@@ -201,20 +202,31 @@ absl::StatusOr<std::vector<Booklet>> PassStore::IssueBooklets(
         "the 12-digit serial space has ", kMaxSerial - next_serial_ + 1,
         " serials left; ", pass_count, " were requested"));
   }
+  // Large issuances are written as SST files and ingested: no WAL, no
+  // memtable. Both ways are atomic and durable.
+  std::unique_ptr<RecordWriter> writer;
+  if (pass_count >= kBulkIssueThreshold) {
+    ASSIGN_OR_RETURN(writer, IngestRecordWriter::Create(*database_));
+  } else {
+    writer = std::make_unique<BatchRecordWriter>(*database_);
+  }
+  // Every family's keys are written in ascending order, as SST files need:
+  // booklet ids and serials grow, and "next_booklet_id" < "next_serial".
   std::vector<Booklet> booklets;
-  rocksdb::WriteBatch batch;
+  booklets.reserve(booklet_count);
   uint64_t serial = next_serial_;
   for (uint32_t i = 0; i < booklet_count; ++i) {
     Booklet booklet{.id = next_booklet_id_ + i,
                     .programme_id = programme_id,
                     .first_serial = serial,
                     .size = booklet_size};
-    batch.Put(database_->Family(FixedFamily::kBooklets), IdKey(booklet.id),
-              EncodeBooklet(booklet));
+    RETURN_IF_ERROR(writer->Put(database_->Family(FixedFamily::kBooklets),
+                                IdKey(booklet.id), EncodeBooklet(booklet)));
     const std::string pass =
         EncodePass({.programme_id = programme_id, .booklet_id = booklet.id});
     for (uint32_t j = 0; j < booklet_size; ++j, ++serial) {
-      batch.Put(database_->PassFamily(serial), PassKey(serial), pass);
+      RETURN_IF_ERROR(
+          writer->Put(database_->PassFamily(serial), PassKey(serial), pass));
     }
     booklets.push_back(booklet);
   }
@@ -225,12 +237,15 @@ absl::StatusOr<std::vector<Booklet>> PassStore::IssueBooklets(
       .count = pass_count,
       .programme_id = programme_id,
       .key_version = catalog_.FindProgramme(programme_id)->keys.back().version};
-  batch.Put(database_->Family(FixedFamily::kIssuances),
-            IdKey(issuance.first_serial), EncodeIssuance(issuance));
-  batch.Put(kMetaNextBookletId,
-            EncodeMetaNumber(next_booklet_id_ + booklet_count));
-  batch.Put(kMetaNextSerial, EncodeMetaNumber(serial));
-  RETURN_IF_ERROR(WriteDurably(*database_, batch, "issuing booklets"));
+  RETURN_IF_ERROR(writer->Put(database_->Family(FixedFamily::kIssuances),
+                              IdKey(issuance.first_serial),
+                              EncodeIssuance(issuance)));
+  rocksdb::ColumnFamilyHandle* meta = database_->Family(FixedFamily::kMeta);
+  RETURN_IF_ERROR(
+      writer->Put(meta, kMetaNextBookletId,
+                  EncodeMetaNumber(next_booklet_id_ + booklet_count)));
+  RETURN_IF_ERROR(writer->Put(meta, kMetaNextSerial, EncodeMetaNumber(serial)));
+  RETURN_IF_ERROR(writer->Commit());
   next_booklet_id_ += booklet_count;
   next_serial_ = serial;
   catalog_.PutIssuance(issuance);

@@ -52,9 +52,8 @@ absl::StatusOr<std::string> NormalizeIban(absl::string_view field,
 absl::Status CheckBic(absl::string_view field, absl::string_view bic) {
   if (bic.empty()) return Invalid(field, "required");
   if (bic.size() != 8 && bic.size() != 11) {
-    return Invalid(field,
-                   absl::StrCat("must have 8 or 11 characters, got ",
-                                bic.size()));
+    return Invalid(
+        field, absl::StrCat("must have 8 or 11 characters, got ", bic.size()));
   }
   for (size_t i = 0; i < bic.size(); ++i) {
     const unsigned char c = static_cast<unsigned char>(bic[i]);

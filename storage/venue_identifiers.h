@@ -17,8 +17,8 @@
 
 namespace passclear::storage {
 
-[[nodiscard]] absl::StatusOr<std::string> NormalizeIban(
-    absl::string_view field, absl::string_view iban);
+[[nodiscard]] absl::StatusOr<std::string> NormalizeIban(absl::string_view field,
+                                                        absl::string_view iban);
 [[nodiscard]] absl::Status CheckBic(absl::string_view field,
                                     absl::string_view bic);
 [[nodiscard]] absl::Status CheckSiret(absl::string_view field,

@@ -2,6 +2,7 @@
 // keeps everything across restarts, refuses a configuration it was not
 // created with, and an admin request refused for a bad field writes nothing.
 #include <cstdint>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -264,8 +265,8 @@ TEST_F(PassStoreOpenTest, BookletValidationNamesTheFieldAndWritesNothing) {
       {programme.id, 10, 0, absl::StatusCode::kInvalidArgument, "booklet_size"},
       {programme.id, 0, 10, absl::StatusCode::kInvalidArgument,
        "booklet_count"},
-      {programme.id, 1001, 10, absl::StatusCode::kInvalidArgument,
-       "booklet_count"},
+      {programme.id, kMaxBookletsPerIssue + 1, 10,
+       absl::StatusCode::kInvalidArgument, "booklet_count"},
       {programme.id + 1, 1, 10, absl::StatusCode::kNotFound, "programme_id"},
   };
   for (const Case& refused : cases) {
@@ -294,15 +295,35 @@ TEST_F(PassStoreOpenTest, BookletValidationNamesTheFieldAndWritesNothing) {
   EXPECT_FALSE(PassExists(21));
 }
 
-TEST_F(PassStoreOpenTest, LargestIssueIsAccepted) {
+// An issuance past the bulk threshold goes through SST ingestion: the same
+// records, as durable, and the counters continue from it.
+TEST_F(PassStoreOpenTest, BulkIssueIsIngestedWhole) {
   ASSERT_OK_AND_ASSIGN(Programme programme, CreateProgramme());
-  ASSERT_OK_AND_ASSIGN(
-      std::vector<Booklet> booklets,
-      store().IssueBooklets(programme.id, kMaxBookletsPerIssue, 10));
-  ASSERT_EQ(booklets.size(), kMaxBookletsPerIssue);
-  EXPECT_EQ(booklets.back().first_serial + 9, uint64_t{10} * 1000);
-  EXPECT_TRUE(PassExists(10000));
-  EXPECT_FALSE(PassExists(10001));
+  ASSERT_OK(store().IssueBooklets(programme.id, 1, 10).status());
+  const uint32_t bulk_booklets = kBulkIssueThreshold / 10 + 7;
+  ASSERT_OK_AND_ASSIGN(std::vector<Booklet> bulk,
+                       store().IssueBooklets(programme.id, bulk_booklets, 10));
+  ASSERT_EQ(bulk.size(), bulk_booklets);
+  const uint64_t last = 10 + uint64_t{bulk_booklets} * 10;
+  EXPECT_EQ(bulk.front().first_serial, 11u);
+  EXPECT_EQ(bulk.back().first_serial + 9, last);
+  ASSERT_OK(Reopen());
+  for (uint64_t serial : {uint64_t{11}, last / 2, last}) {
+    EXPECT_TRUE(PassExists(serial)) << serial;
+  }
+  EXPECT_FALSE(PassExists(last + 1));
+  // The counters were ingested with the passes.
+  ASSERT_OK_AND_ASSIGN(std::vector<Booklet> after,
+                       store().IssueBooklets(programme.id, 1, 5));
+  EXPECT_EQ(after[0].first_serial, last + 1);
+  EXPECT_EQ(after[0].id, bulk.back().id + 1);
+  // And nothing is left of the ingestion's files.
+  for (const auto& entry :
+       std::filesystem::directory_iterator(store().database().path())) {
+    EXPECT_EQ(entry.path().filename().string().rfind("ingest-", 0),
+              std::string::npos)
+        << entry.path();
+  }
 }
 
 // Serials are printed with 12 digits: an issue that would go past the last
