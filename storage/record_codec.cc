@@ -19,14 +19,20 @@ absl::Status Corrupt(absl::string_view record, absl::string_view what) {
   return absl::DataLossError(absl::StrCat("corrupt ", record, ": ", what));
 }
 
-// Reads and checks the version byte.
-absl::Status StartDecoding(ValueReader& reader, absl::string_view record) {
+// Reads the version byte and checks it is between 1 and `latest`.
+absl::StatusOr<uint8_t> ReadVersion(ValueReader& reader,
+                                    absl::string_view record, uint8_t latest) {
   uint8_t version = 0;
   if (!reader.U8(version)) return Corrupt(record, "empty value");
-  if (version != kRecordFormatV1) {
+  if (version < kRecordFormatV1 || version > latest) {
     return Corrupt(record, absl::StrCat("unknown format version ", version));
   }
-  return absl::OkStatus();
+  return version;
+}
+
+// Reads and checks the version byte of a record that has only version 1.
+absl::Status StartDecoding(ValueReader& reader, absl::string_view record) {
+  return ReadVersion(reader, record, kRecordFormatV1).status();
 }
 
 absl::Status FinishDecoding(bool read_ok, const ValueReader& reader,
@@ -116,12 +122,8 @@ std::string EncodeProgramme(const Programme& programme) {
 
 absl::StatusOr<Programme> DecodeProgramme(absl::string_view bytes) {
   ValueReader reader(bytes);
-  uint8_t version = 0;
-  if (!reader.U8(version)) return Corrupt("programme", "empty value");
-  if (version != kRecordFormatV1 && version != kProgrammeFormatV2) {
-    return Corrupt("programme",
-                   absl::StrCat("unknown format version ", version));
-  }
+  ASSIGN_OR_RETURN(const uint8_t version,
+                   ReadVersion(reader, "programme", kProgrammeFormatV2));
   Programme programme;
   int64_t grace_seconds = 0;
   bool ok = reader.U64(programme.id) && reader.String(programme.sponsor) &&
@@ -179,11 +181,8 @@ std::string EncodeBooklet(const Booklet& booklet) {
 
 absl::StatusOr<Booklet> DecodeBooklet(absl::string_view bytes) {
   ValueReader reader(bytes);
-  uint8_t version = 0;
-  if (!reader.U8(version)) return Corrupt("booklet", "empty value");
-  if (version != kRecordFormatV1 && version != kBookletFormatV2) {
-    return Corrupt("booklet", absl::StrCat("unknown format version ", version));
-  }
+  ASSIGN_OR_RETURN(const uint8_t version,
+                   ReadVersion(reader, "booklet", kBookletFormatV2));
   Booklet booklet;
   bool ok = reader.U64(booklet.id) && reader.U64(booklet.programme_id) &&
             reader.U64(booklet.first_serial) && reader.U32(booklet.size);
@@ -222,11 +221,8 @@ std::string EncodeVenue(const Venue& venue) {
 
 absl::StatusOr<Venue> DecodeVenue(absl::string_view bytes) {
   ValueReader reader(bytes);
-  uint8_t version = 0;
-  if (!reader.U8(version)) return Corrupt("venue", "empty value");
-  if (version != kRecordFormatV1 && version != kVenueFormatV2) {
-    return Corrupt("venue", absl::StrCat("unknown format version ", version));
-  }
+  ASSIGN_OR_RETURN(const uint8_t version,
+                   ReadVersion(reader, "venue", kVenueFormatV2));
   Venue venue;
   uint8_t status_byte = 0;
   uint32_t programme_count = 0;
@@ -326,12 +322,8 @@ std::string EncodeJournalEntry(const JournalEntry& entry) {
 
 absl::StatusOr<JournalEntry> DecodeJournalEntry(absl::string_view bytes) {
   ValueReader reader(bytes);
-  uint8_t version = 0;
-  if (!reader.U8(version)) return Corrupt("journal entry", "empty value");
-  if (version != kRecordFormatV1 && version != kJournalFormatV2) {
-    return Corrupt("journal entry",
-                   absl::StrCat("unknown format version ", version));
-  }
+  ASSIGN_OR_RETURN(const uint8_t version,
+                   ReadVersion(reader, "journal entry", kJournalFormatV2));
   JournalEntry entry;
   uint8_t kind = 0;
   bool ok = reader.U8(kind) && reader.U64(entry.serial) &&
