@@ -28,7 +28,9 @@ TEST_F(RestartTest, AcknowledgedRedemptionsSurviveSigkillUnderLoad) {
     v1::RedeemResponse response;
   };
   std::vector<std::vector<Sent>> sent(kClients);
-  std::atomic<int> answered{0};
+  // Answers per client: the kill waits until every client has had each of
+  // its passes answered at least once, so every pass has a request to retry.
+  std::vector<std::atomic<int>> answered(kClients);
   std::vector<std::thread> clients;
   for (int client = 0; client < kClients; ++client) {
     clients.emplace_back([&, client] {
@@ -51,12 +53,22 @@ TEST_F(RestartTest, AcknowledgedRedemptionsSurviveSigkillUnderLoad) {
           request.acknowledged = status.ok();
           sent[client].push_back(std::move(request));
           if (!status.ok()) return;  // the server is gone
-          answered.fetch_add(1);
+          answered[client].fetch_add(1);
         }
       }
     });
   }
-  while (answered.load() < 100) {
+  const int passes_per_client =
+      static_cast<int>((scheme_.codes.size() + kClients - 1) / kClients);
+  auto everyone_answered = [&] {
+    int total = 0;
+    for (const std::atomic<int>& count : answered) {
+      if (count.load() < passes_per_client) return false;
+      total += count.load();
+    }
+    return total >= 100;
+  };
+  while (!everyone_answered()) {
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
   ASSERT_EQ(server_->Kill(SIGKILL), 128 + SIGKILL);
