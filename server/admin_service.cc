@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "server/code_check.h"
+#include "server/export_codes.h"
 #include "server/grpc_status.h"
 #include "server/proto_convert.h"
 #include "server/request_validation.h"
@@ -11,9 +12,10 @@
 namespace passclear {
 namespace {
 
-// IssueBooklets answers with every code: 1,000 booklets of 10 make about
-// 300 KB, well inside gRPC's 4 MB message limit.
-constexpr uint32_t kMaxBookletsPerCall = 1000;
+// IssueBooklets answers with every code up to this many booklets: 1,000
+// booklets of 10 make about 300 KB, well inside gRPC's 4 MB message limit.
+// Larger issuances answer with their range; ExportCodes streams the codes.
+constexpr uint32_t kMaxBookletsWithCodes = 1000;
 
 grpc::ServerUnaryReactor* Finish(grpc::CallbackServerContext* context,
                                  const absl::Status& status) {
@@ -75,7 +77,8 @@ grpc::ServerUnaryReactor* AdminService::CreateProgramme(
     const v1::CreateProgrammeRequest* request, v1::Programme* response) {
   storage::ProgrammeSpec spec{.sponsor = request->sponsor(),
                               .name = request->name(),
-                              .face_value_cents = request->face_value_cents()};
+                              .face_value_cents = request->face_value_cents(),
+                              .territory = request->territory()};
   if (request->has_valid_from()) {
     absl::StatusOr<absl::Time> time =
         ParseTimestamp("valid_from", request->valid_from());
@@ -151,17 +154,18 @@ grpc::ServerUnaryReactor* AdminService::IssueBooklets(
     grpc::CallbackServerContext* context,
     const v1::IssueBookletsRequest* request,
     v1::IssueBookletsResponse* response) {
-  if (request->booklet_count() > kMaxBookletsPerCall) {
-    return Finish(context,
-                  absl::InvalidArgumentError(absl::StrCat(
-                      "booklet_count: at most ", kMaxBookletsPerCall,
-                      " per call, since the answer carries every code; got ",
-                      request->booklet_count())));
-  }
   absl::StatusOr<std::vector<storage::Booklet>> booklets =
       store_.IssueBooklets(request->programme_id(), request->booklet_count(),
                            request->booklet_size());
   if (!booklets.ok()) return Finish(context, booklets.status());
+  response->set_first_booklet_id(booklets->front().id);
+  response->set_booklet_count(static_cast<uint32_t>(booklets->size()));
+  response->set_first_serial(booklets->front().first_serial);
+  response->set_pass_count(uint64_t{request->booklet_count()} *
+                           request->booklet_size());
+  if (booklets->size() > kMaxBookletsWithCodes) {
+    return Finish(context, absl::OkStatus());
+  }
   for (const storage::Booklet& booklet : *booklets) {
     v1::Booklet* message = response->add_booklets();
     FillBooklet(booklet, message);
@@ -175,6 +179,21 @@ grpc::ServerUnaryReactor* AdminService::IssueBooklets(
   return Finish(context, absl::OkStatus());
 }
 
+grpc::ServerUnaryReactor* AdminService::GetProgrammeUsage(
+    grpc::CallbackServerContext* context, const v1::ProgrammeRef* request,
+    v1::ProgrammeUsage* response) {
+  absl::StatusOr<storage::UsageReport> report =
+      store_.Usage(request->programme_id());
+  if (report.ok()) FillUsage(request->programme_id(), *report, response);
+  return Finish(context, report.status());
+}
+
+grpc::ServerWriteReactor<v1::ExportCodesResponse>* AdminService::ExportCodes(
+    grpc::CallbackServerContext* /*context*/,
+    const v1::ExportCodesRequest* request) {
+  return new ExportCodesReactor(store_, *request);
+}
+
 grpc::ServerUnaryReactor* AdminService::RegisterVenue(
     grpc::CallbackServerContext* context,
     const v1::RegisterVenueRequest* request, v1::Venue* response) {
@@ -182,6 +201,8 @@ grpc::ServerUnaryReactor* AdminService::RegisterVenue(
       {.name = request->name(),
        .accepted_programme_ids = {request->accepted_programme_ids().begin(),
                                   request->accepted_programme_ids().end()},
+       .accepted_territories = {request->accepted_territories().begin(),
+                                request->accepted_territories().end()},
        .labelled = request->labelled(),
        .address = request->address(),
        .siret = request->siret(),

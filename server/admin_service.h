@@ -34,6 +34,12 @@ class AdminService final : public v1::AdminService::CallbackService {
       grpc::CallbackServerContext* context,
       const v1::ListProgrammesRequest* request,
       v1::ListProgrammesResponse* response) override;
+  grpc::ServerUnaryReactor* GetProgrammeUsage(
+      grpc::CallbackServerContext* context, const v1::ProgrammeRef* request,
+      v1::ProgrammeUsage* response) override;
+  grpc::ServerWriteReactor<v1::ExportCodesResponse>* ExportCodes(
+      grpc::CallbackServerContext* context,
+      const v1::ExportCodesRequest* request) override;
   grpc::ServerUnaryReactor* IssueBooklets(
       grpc::CallbackServerContext* context,
       const v1::IssueBookletsRequest* request,

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "server/code_check.h"
+#include "server/demo_plan.h"
 #include "server/log.h"
 #include "storage/status_macros.h"
 
@@ -11,7 +12,6 @@ namespace passclear {
 namespace {
 
 constexpr char kDemoProgrammeName[] = "Pass Numérique (démo)";
-constexpr uint32_t kDemoBooklets = 123;
 constexpr uint32_t kDemoBookletSize = 10;
 constexpr uint64_t kDemoPasses = kDemoBooklets * kDemoBookletSize;
 
@@ -28,6 +28,29 @@ absl::StatusOr<storage::Programme> CreateDemoProgramme(
        .valid_from = absl::FromCivil(absl::CivilDay(year, 1, 1), utc),
        .valid_until = absl::FromCivil(
            absl::CivilSecond(year + 1, 12, 31, 23, 59, 59), utc)});
+}
+
+// Hands booklets 1 to 108 to the communes by the plan, in order; 109 to 123
+// stay in the reserve. Booklet 108 is handed out last: while it is in the
+// reserve, the plan is (re)applied to the booklets still there, so a start
+// interrupted half-way is mended by the next one.
+absl::Status DistributeBooklets(storage::PassStore& store) {
+  constexpr uint32_t kDistributed = kDemoBooklets - kDemoReserveBooklets;
+  ASSIGN_OR_RETURN(std::vector<storage::Booklet> booklets,
+                   store.ListBooklets(1, kDistributed));
+  if (booklets.size() != kDistributed || booklets.back().distributor) {
+    return absl::OkStatus();
+  }
+  size_t next = 0;
+  for (const CommuneShare& share : DemoDistributionPlan()) {
+    for (uint32_t i = 0; i < share.booklets; ++i, ++next) {
+      if (booklets[next].distributor) continue;
+      RETURN_IF_ERROR(
+          store.AllocateBooklet(booklets[next].id, share.name, share.reference)
+              .status());
+    }
+  }
+  return absl::OkStatus();
 }
 
 absl::Status WriteCodes(const storage::PassStore& store,
@@ -64,6 +87,7 @@ absl::Status LoadDemoData(storage::PassStore& store,
         store.IssueBooklets(programme->id, kDemoBooklets, kDemoBookletSize)
             .status());
   }
+  RETURN_IF_ERROR(DistributeBooklets(store));
   if (store.FindVenue(1) == nullptr) {
     RETURN_IF_ERROR(
         store
@@ -79,8 +103,9 @@ absl::Status LoadDemoData(storage::PassStore& store,
   ASSIGN_OR_RETURN(std::string first_code, PrintableCode(store, 1));
   LogInfo(absl::StrCat("demo data: programme 1, ", kDemoBooklets,
                        " booklets of 10 passes (serials 1 to ", kDemoPasses,
-                       "), venue 1; codes in ", codes_path, ", the first is ",
-                       first_code));
+                       ") shared by ", kDemoCommunes, " communes with ",
+                       kDemoReserveBooklets, " in reserve, venue 1; codes in ",
+                       codes_path, ", the first is ", first_code));
   return absl::OkStatus();
 }
 

@@ -111,6 +111,7 @@ void FillProgramme(const storage::Programme& programme,
   if (!programme.keys.empty()) {
     message->set_current_key_version(programme.keys.back().version);
   }
+  message->set_territory(programme.territory);
 }
 
 void FillBooklet(const storage::Booklet& booklet, v1::Booklet* message) {
@@ -137,6 +138,33 @@ void FillVenue(const storage::Venue& venue, v1::Venue* message) {
   message->set_siret(venue.siret);
   message->set_iban(venue.iban);
   message->set_bic(venue.bic);
+  for (const std::string& territory : venue.accepted_territories) {
+    message->add_accepted_territories(territory);
+  }
+}
+
+void FillUsage(uint64_t programme_id, const storage::UsageReport& report,
+               v1::ProgrammeUsage* message) {
+  message->set_programme_id(programme_id);
+  SetTimestamp(report.as_of, message->mutable_as_of());
+  const storage::ProgrammeCounters& counters = report.counters;
+  message->set_issued(counters.issued);
+  message->set_allocated(counters.allocated);
+  for (const storage::DistributorCounters& distributor :
+       counters.distributors) {
+    v1::DistributorUsage* out = message->add_distributors();
+    out->set_distributor_reference(distributor.reference);
+    out->set_distributor_name(distributor.name);
+    out->set_passes(distributor.passes);
+  }
+  message->set_redeemed(counters.redeemed);
+  message->set_cancelled(counters.cancelled);
+  message->set_voided(counters.voided);
+  message->set_unused(report.unused);
+  message->set_ended(report.ended);
+  message->set_expired_unused(report.expired_unused);
+  message->set_redeemed_value_cents(report.redeemed_value_cents);
+  message->set_refund_due_cents(report.refund_due_cents);
 }
 
 }  // namespace passclear

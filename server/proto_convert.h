@@ -9,6 +9,7 @@
 #include "passclear/v1/redemption.pb.h"
 #include "storage/records.h"
 #include "storage/redemption.h"
+#include "storage/usage_report.h"
 
 namespace passclear {
 
@@ -25,6 +26,8 @@ void FillProgramme(const storage::Programme& programme, v1::Programme* message);
 void FillVenue(const storage::Venue& venue, v1::Venue* message);
 // Without the codes, which only IssueBooklets returns.
 void FillBooklet(const storage::Booklet& booklet, v1::Booklet* message);
+void FillUsage(uint64_t programme_id, const storage::UsageReport& report,
+               v1::ProgrammeUsage* message);
 
 }  // namespace passclear
 

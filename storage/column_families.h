@@ -28,12 +28,14 @@ enum class FixedFamily : int {
   kJournal = 5,      // seq -> JournalEntry (redemptions, cancellations, ...)
   kIdempotency = 6,  // (terminal id, request id) -> StoredAnswer
   kIssuances = 7,    // first serial -> Issuance
+  kUsage = 8,        // (programme id, counter) -> merged count
 };
-inline constexpr int kFixedFamilyCount = 8;
+inline constexpr int kFixedFamilyCount = 9;
 
 inline constexpr std::array<absl::string_view, kFixedFamilyCount>
-    kFixedFamilyNames = {"default", "programmes", "booklets",    "venues",
-                         "claims",  "journal",    "idempotency", "issuances"};
+    kFixedFamilyNames = {"default",     "programmes", "booklets",
+                         "venues",      "claims",     "journal",
+                         "idempotency", "issuances",  "usage"};
 
 // The name of the column family holding pass shard `shard`.
 std::string PassShardFamilyName(uint32_t shard);

@@ -11,12 +11,13 @@
 #include "storage/record_codec.h"
 #include "storage/rocksdb_status.h"
 #include "storage/status_macros.h"
+#include "storage/usage_counters.h"
 
 namespace passclear::storage {
 namespace {
 
 rocksdb::ColumnFamilyOptions FamilyOptions(
-    const std::shared_ptr<rocksdb::Cache>& cache) {
+    const std::string& name, const std::shared_ptr<rocksdb::Cache>& cache) {
   rocksdb::ColumnFamilyOptions options;
   rocksdb::BlockBasedTableOptions table;
   table.block_cache = cache;
@@ -28,6 +29,12 @@ rocksdb::ColumnFamilyOptions FamilyOptions(
   options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   options.compression = rocksdb::kLZ4Compression;
   options.bottommost_compression = rocksdb::kZSTD;
+  if (name == kFixedFamilyNames[static_cast<int>(FixedFamily::kUsage)]) {
+    options.merge_operator = NewUsageMergeOperator();
+    // Each redemption adds a merge operand; a small memtable bounds how many
+    // a report adds up before a flush folds them together.
+    options.write_buffer_size = size_t{4} << 20;
+  }
   return options;
 }
 
@@ -100,8 +107,9 @@ absl::StatusOr<std::unique_ptr<Database>> Database::Open(
   auto cache = rocksdb::NewLRUCache(options.block_cache_bytes);
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   for (const std::string& name : names) {
-    descriptors.emplace_back(name, FamilyOptions(cache));
+    descriptors.emplace_back(name, FamilyOptions(name, cache));
   }
+
   auto database = std::unique_ptr<Database>(new Database());
   database->path_ = options.path;
   rocksdb::DB* raw_db = nullptr;

@@ -25,7 +25,9 @@ namespace passclear::storage {
 // The version of the store's layout as a whole (families, keys, values).
 // Caution: bump it, with a migration, when any on-disk layout changes.
 // 2: the "issuances" family and programme keys (authenticated codes).
-inline constexpr uint64_t kStoreFormatVersion = 2;
+// 3: the "usage" family (merged per-programme counters), programme
+//    territories and venue territories.
+inline constexpr uint64_t kStoreFormatVersion = 3;
 inline constexpr uint32_t kMaxShardCount = 1024;
 
 struct DatabaseOptions {

@@ -116,6 +116,7 @@ absl::StatusOr<RedeemOutcome> RedeemOperation::Decide(StagedWrites& staged) {
                                  .request_id = command_.request_id,
                                  .at = staged.now(),
                                  .redemption_seq = seq});
+    staged.AddToUsage(programme->id, UsageCounter::kRedeemed, +1);
     outcome.redemption = std::move(redemption);
   }
   staged.PutAnswer(key, {.operation = OperationKind::kRedeem,
@@ -191,6 +192,8 @@ absl::StatusOr<CancelOutcome> CancelOperation::Decide(StagedWrites& staged) {
     restored.state = PassState::kIssued;
     restored.redemption.reset();
     staged.PutPass(command_.serial, restored);
+    staged.AddToUsage(pass->programme_id, UsageCounter::kRedeemed, -1);
+    staged.AddToUsage(pass->programme_id, UsageCounter::kCancelled, +1);
   }
   staged.PutAnswer(key, {.operation = OperationKind::kCancel,
                          .serial = command_.serial,
@@ -227,6 +230,7 @@ absl::StatusOr<VoidOutcome> VoidOperation::Decide(StagedWrites& staged) {
     PassRecord voided = *pass;
     voided.state = PassState::kVoided;
     staged.PutPass(command_.serial, voided);
+    staged.AddToUsage(pass->programme_id, UsageCounter::kVoided, +1);
     staged.PutJournalEntry(context_.next_seq->fetch_add(1),
                            {.kind = JournalKind::kVoided,
                             .serial = command_.serial,

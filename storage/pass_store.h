@@ -32,6 +32,7 @@
 #include "storage/lane_operations.h"
 #include "storage/records.h"
 #include "storage/redemption.h"
+#include "storage/usage_report.h"
 #include "storage/writer_lane.h"
 
 namespace passclear::storage {
@@ -61,6 +62,7 @@ struct ProgrammeSpec {
   absl::Time valid_from = absl::InfinitePast();
   absl::Time valid_until = absl::InfinitePast();
   std::optional<absl::Duration> grace_period;  // default 31 days
+  std::string territory;                       // optional
 };
 
 // What RegisterVenue needs; validated field by field. Every field is
@@ -68,6 +70,9 @@ struct ProgrammeSpec {
 struct VenueSpec {
   std::string name;
   std::vector<uint64_t> accepted_programme_ids;
+  // Territories whose programmes the venue accepts, present and future. A
+  // venue needs at least one programme or territory.
+  std::vector<std::string> accepted_territories;
   bool labelled = true;  // false: registered only, until LabelVenue
   std::string address;
   std::string siret;
@@ -146,6 +151,9 @@ class PassStore {
       uint64_t booklet_id, const std::string& distributor_name,
       const std::string& distributor_reference);
   [[nodiscard]] absl::StatusOr<Booklet> ReturnBooklet(uint64_t booklet_id);
+  // Up to `limit` booklets with ids from `first_booklet_id` on, in id order.
+  [[nodiscard]] absl::StatusOr<std::vector<Booklet>> ListBooklets(
+      uint64_t first_booklet_id, size_t limit) const;
 
   // Voids one pass, or every pass of a booklet (in serial order), with a
   // reason for the journal. Waits until every voiding is durable.
@@ -153,6 +161,9 @@ class PassStore {
       uint64_t serial, const std::string& reason);
   [[nodiscard]] absl::StatusOr<std::vector<VoidOutcome>> VoidBooklet(
       uint64_t booklet_id, const std::string& reason);
+
+  // The programme's usage report now, from its counters (no pass is read).
+  [[nodiscard]] absl::StatusOr<UsageReport> Usage(uint64_t programme_id) const;
 
   std::shared_ptr<const Programme> FindProgramme(uint64_t id) const {
     return catalog_.FindProgramme(id);
@@ -175,9 +186,11 @@ class PassStore {
   explicit PassStore(PassStoreOptions options);
   [[nodiscard]] absl::Status LoadCounters();
   [[nodiscard]] absl::StatusOr<Booklet> ReadBooklet(uint64_t booklet_id) const;
-  [[nodiscard]] absl::StatusOr<Booklet> WriteBookletLocked(
-      Booklet booklet, absl::string_view what)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(admin_mu_);
+  // Writes a booklet handed to (`passes` > 0) or taken back from
+  // (`passes` < 0) `distributor`, with the usage counters that follow.
+  [[nodiscard]] absl::StatusOr<Booklet> WriteAllocationLocked(
+      Booklet booklet, const Distributor& distributor, int64_t passes,
+      absl::string_view what) ABSL_EXCLUSIVE_LOCKS_REQUIRED(admin_mu_);
   [[nodiscard]] absl::Status WriteProgrammeLocked(const Programme& programme,
                                                   absl::string_view what)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(admin_mu_);

@@ -11,6 +11,7 @@
 #include "storage/redeem_rules.h"
 #include "storage/rocksdb_status.h"
 #include "storage/status_macros.h"
+#include "storage/usage_counters.h"
 #include "storage/venue_identifiers.h"
 
 namespace passclear::storage {
@@ -58,6 +59,9 @@ absl::StatusOr<Programme> PassStore::CreateProgramme(
     const ProgrammeSpec& spec) {
   RETURN_IF_ERROR(CheckName("sponsor", spec.sponsor));
   RETURN_IF_ERROR(CheckName("name", spec.name));
+  if (!spec.territory.empty()) {
+    RETURN_IF_ERROR(CheckName("territory", spec.territory));
+  }
   if (spec.face_value_cents < 1 || spec.face_value_cents > kMaxFaceValueCents) {
     return absl::InvalidArgumentError(
         absl::StrCat("face_value_cents: must be between 1 and ",
@@ -92,7 +96,8 @@ absl::StatusOr<Programme> PassStore::CreateProgramme(
                       .valid_from = ToStoredPrecision(spec.valid_from),
                       .valid_until = ToStoredPrecision(spec.valid_until),
                       .grace_period = grace,
-                      .keys = {{.version = 1, .secret = NewKeySecret()}}};
+                      .keys = {{.version = 1, .secret = NewKeySecret()}},
+                      .territory = spec.territory};
   rocksdb::WriteBatch batch;
   batch.Put(database_->Family(FixedFamily::kProgrammes), IdKey(programme.id),
             EncodeProgramme(programme));
@@ -158,6 +163,19 @@ absl::Status PassStore::WriteProgrammeLocked(const Programme& programme,
   RETURN_IF_ERROR(WriteDurably(*database_, batch, what));
   catalog_.PutProgramme(programme);
   return absl::OkStatus();
+}
+
+absl::StatusOr<UsageReport> PassStore::Usage(uint64_t programme_id) const {
+  std::shared_ptr<const Programme> programme =
+      catalog_.FindProgramme(programme_id);
+  if (programme == nullptr) {
+    return absl::NotFoundError(
+        absl::StrCat("programme_id: no programme ", programme_id));
+  }
+  ASSIGN_OR_RETURN(ProgrammeCounters counters,
+                   ReadProgrammeCounters(*database_, programme_id));
+  return SummariseUsage(*programme, std::move(counters),
+                        ToStoredPrecision(Now()));
 }
 
 absl::StatusOr<Programme> PassStore::RotateProgrammeKey(uint64_t programme_id) {
@@ -240,6 +258,10 @@ absl::StatusOr<std::vector<Booklet>> PassStore::IssueBooklets(
   RETURN_IF_ERROR(writer->Put(database_->Family(FixedFamily::kIssuances),
                               IdKey(issuance.first_serial),
                               EncodeIssuance(issuance)));
+  RETURN_IF_ERROR(
+      writer->Merge(database_->Family(FixedFamily::kUsage),
+                    UsageKey(programme_id, UsageCounter::kIssued),
+                    EncodeUsageDelta(static_cast<int64_t>(pass_count))));
   rocksdb::ColumnFamilyHandle* meta = database_->Family(FixedFamily::kMeta);
   RETURN_IF_ERROR(
       writer->Put(meta, kMetaNextBookletId,
@@ -259,9 +281,25 @@ absl::StatusOr<Venue> PassStore::RegisterVenue(const VenueSpec& spec) {
   RETURN_IF_ERROR(CheckSiret("siret", spec.siret));
   ASSIGN_OR_RETURN(std::string iban, NormalizeIban("iban", spec.iban));
   RETURN_IF_ERROR(CheckBic("bic", spec.bic));
-  if (programme_ids.empty()) {
+  const std::vector<std::string>& territories = spec.accepted_territories;
+  if (programme_ids.empty() && territories.empty()) {
     return absl::InvalidArgumentError(
-        "accepted_programme_ids: at least one programme is required");
+        "accepted_programme_ids: at least one programme, or one of "
+        "accepted_territories, is required");
+  }
+  if (territories.size() > kMaxAcceptedProgrammes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("accepted_territories: at most ", kMaxAcceptedProgrammes,
+                     ", got ", territories.size()));
+  }
+  for (size_t i = 0; i < territories.size(); ++i) {
+    RETURN_IF_ERROR(CheckName("accepted_territories", territories[i]));
+    for (size_t j = 0; j < i; ++j) {
+      if (territories[j] == territories[i]) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "accepted_territories: '", territories[i], "' is listed twice"));
+      }
+    }
   }
   if (programme_ids.size() > kMaxAcceptedProgrammes) {
     return absl::InvalidArgumentError(
@@ -288,6 +326,7 @@ absl::StatusOr<Venue> PassStore::RegisterVenue(const VenueSpec& spec) {
               .status = spec.labelled ? VenueStatus::kLabelled
                                       : VenueStatus::kRegistered,
               .accepted_programme_ids = programme_ids,
+              .accepted_territories = territories,
               .address = spec.address,
               .siret = spec.siret,
               .iban = std::move(iban),
@@ -352,6 +391,22 @@ absl::StatusOr<std::vector<VoidOutcome>> PassStore::VoidBooklet(
   return VoidSerials(booklet.first_serial, booklet.size, reason);
 }
 
+absl::StatusOr<std::vector<Booklet>> PassStore::ListBooklets(
+    uint64_t first_booklet_id, size_t limit) const {
+  std::unique_ptr<rocksdb::Iterator> it(database_->db()->NewIterator(
+      rocksdb::ReadOptions(), database_->Family(FixedFamily::kBooklets)));
+  std::vector<Booklet> booklets;
+  for (it->Seek(IdKey(first_booklet_id));
+       it->Valid() && booklets.size() < limit; it->Next()) {
+    ASSIGN_OR_RETURN(Booklet booklet,
+                     DecodeBooklet(absl::string_view(it->value().data(),
+                                                     it->value().size())));
+    booklets.push_back(std::move(booklet));
+  }
+  RETURN_IF_ERROR(FromRocksDb(it->status(), "listing booklets"));
+  return booklets;
+}
+
 absl::StatusOr<Booklet> PassStore::ReadBooklet(uint64_t booklet_id) const {
   std::string bytes;
   rocksdb::Status read = database_->db()->Get(
@@ -382,7 +437,10 @@ absl::StatusOr<Booklet> PassStore::AllocateBooklet(
   booklet.distributor = Distributor{.name = distributor_name,
                                     .reference = distributor_reference,
                                     .allocated_at = ToStoredPrecision(Now())};
-  return WriteBookletLocked(std::move(booklet), "allocating a booklet");
+  const Distributor distributor = *booklet.distributor;
+  const int64_t passes = booklet.size;
+  return WriteAllocationLocked(std::move(booklet), distributor, passes,
+                               "allocating a booklet");
 }
 
 absl::StatusOr<Booklet> PassStore::ReturnBooklet(uint64_t booklet_id) {
@@ -392,15 +450,29 @@ absl::StatusOr<Booklet> PassStore::ReturnBooklet(uint64_t booklet_id) {
     return absl::FailedPreconditionError(absl::StrCat(
         "booklet ", booklet_id, " is already in the sponsor's reserve"));
   }
+  const Distributor distributor = *booklet.distributor;
+  const int64_t passes = booklet.size;
   booklet.distributor.reset();
-  return WriteBookletLocked(std::move(booklet), "returning a booklet");
+  return WriteAllocationLocked(std::move(booklet), distributor, -passes,
+                               "returning a booklet");
 }
 
-absl::StatusOr<Booklet> PassStore::WriteBookletLocked(Booklet booklet,
-                                                      absl::string_view what) {
+absl::StatusOr<Booklet> PassStore::WriteAllocationLocked(
+    Booklet booklet, const Distributor& distributor, int64_t passes,
+    absl::string_view what) {
   rocksdb::WriteBatch batch;
   batch.Put(database_->Family(FixedFamily::kBooklets), IdKey(booklet.id),
             EncodeBooklet(booklet));
+  rocksdb::ColumnFamilyHandle* usage = database_->Family(FixedFamily::kUsage);
+  const std::string delta = EncodeUsageDelta(passes);
+  batch.Merge(usage, UsageKey(booklet.programme_id, UsageCounter::kAllocated),
+              delta);
+  batch.Merge(usage,
+              DistributorPassesKey(booklet.programme_id, distributor.reference),
+              delta);
+  batch.Put(usage,
+            DistributorNameKey(booklet.programme_id, distributor.reference),
+            EncodeDistributorName(distributor.name));
   RETURN_IF_ERROR(WriteDurably(*database_, batch, what));
   return booklet;
 }

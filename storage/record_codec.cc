@@ -96,7 +96,7 @@ bool IsKnownResult(OperationKind operation, uint8_t result) {
 
 std::string EncodeProgramme(const Programme& programme) {
   ValueWriter writer;
-  writer.U8(kProgrammeFormatV2)
+  writer.U8(kProgrammeFormatV3)
       .U64(programme.id)
       .String(programme.sponsor)
       .String(programme.name)
@@ -117,13 +117,14 @@ std::string EncodeProgramme(const Programme& programme) {
   for (const ProgrammeKey& key : programme.keys) {
     writer.U32(key.version).String(key.secret);
   }
+  writer.String(programme.territory);
   return writer.Finish();
 }
 
 absl::StatusOr<Programme> DecodeProgramme(absl::string_view bytes) {
   ValueReader reader(bytes);
   ASSIGN_OR_RETURN(const uint8_t version,
-                   ReadVersion(reader, "programme", kProgrammeFormatV2));
+                   ReadVersion(reader, "programme", kProgrammeFormatV3));
   Programme programme;
   int64_t grace_seconds = 0;
   bool ok = reader.U64(programme.id) && reader.String(programme.sponsor) &&
@@ -132,7 +133,7 @@ absl::StatusOr<Programme> DecodeProgramme(absl::string_view bytes) {
             reader.Time(programme.valid_from) &&
             reader.Time(programme.valid_until) && reader.I64(grace_seconds);
   // Version 2 appends the amendments, the closing and the keys.
-  if (ok && version == kProgrammeFormatV2) {
+  if (ok && version >= kProgrammeFormatV2) {
     uint32_t count = 0;
     ok = reader.U32(count) && count <= bytes.size();
     for (uint32_t i = 0; ok && i < count; ++i) {
@@ -157,6 +158,10 @@ absl::StatusOr<Programme> DecodeProgramme(absl::string_view bytes) {
       ok = reader.U32(key.version) && reader.String(key.secret);
       programme.keys.push_back(std::move(key));
     }
+  }
+  // Version 3 appends the territory.
+  if (ok && version >= kProgrammeFormatV3) {
+    ok = reader.String(programme.territory);
   }
   RETURN_IF_ERROR(FinishDecoding(ok, reader, "programme"));
   programme.grace_period = absl::Seconds(grace_seconds);
@@ -204,7 +209,7 @@ absl::StatusOr<Booklet> DecodeBooklet(absl::string_view bytes) {
 
 std::string EncodeVenue(const Venue& venue) {
   ValueWriter writer;
-  writer.U8(kVenueFormatV2)
+  writer.U8(kVenueFormatV3)
       .U64(venue.id)
       .String(venue.name)
       .U8(static_cast<uint8_t>(venue.status))
@@ -215,14 +220,18 @@ std::string EncodeVenue(const Venue& venue) {
   writer.String(venue.address)
       .String(venue.siret)
       .String(venue.iban)
-      .String(venue.bic);
+      .String(venue.bic)
+      .U32(static_cast<uint32_t>(venue.accepted_territories.size()));
+  for (const std::string& territory : venue.accepted_territories) {
+    writer.String(territory);
+  }
   return writer.Finish();
 }
 
 absl::StatusOr<Venue> DecodeVenue(absl::string_view bytes) {
   ValueReader reader(bytes);
   ASSIGN_OR_RETURN(const uint8_t version,
-                   ReadVersion(reader, "venue", kVenueFormatV2));
+                   ReadVersion(reader, "venue", kVenueFormatV3));
   Venue venue;
   uint8_t status_byte = 0;
   uint32_t programme_count = 0;
@@ -237,9 +246,19 @@ absl::StatusOr<Venue> DecodeVenue(absl::string_view bytes) {
     venue.accepted_programme_ids.push_back(programme_id);
   }
   // Version 2 appends the address and payment details.
-  if (ok && version == kVenueFormatV2) {
+  if (ok && version >= kVenueFormatV2) {
     ok = reader.String(venue.address) && reader.String(venue.siret) &&
          reader.String(venue.iban) && reader.String(venue.bic);
+  }
+  // Version 3 appends the accepted territories (4 bytes at least each).
+  if (ok && version >= kVenueFormatV3) {
+    uint32_t territory_count = 0;
+    ok = reader.U32(territory_count) && territory_count <= bytes.size() / 4;
+    for (uint32_t i = 0; ok && i < territory_count; ++i) {
+      std::string territory;
+      ok = reader.String(territory);
+      venue.accepted_territories.push_back(std::move(territory));
+    }
   }
   RETURN_IF_ERROR(FinishDecoding(ok, reader, "venue"));
   if (status_byte != static_cast<uint8_t>(VenueStatus::kLabelled) &&

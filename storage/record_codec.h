@@ -33,6 +33,9 @@ inline constexpr uint8_t kProgrammeFormatV2 = 2;
 inline constexpr uint8_t kBookletFormatV2 = 2;
 // And venues (version 1 plus address and payment details).
 inline constexpr uint8_t kVenueFormatV2 = 2;
+// Programmes and venues in version 3 append their territories.
+inline constexpr uint8_t kProgrammeFormatV3 = 3;
+inline constexpr uint8_t kVenueFormatV3 = 3;
 
 std::string EncodeProgramme(const Programme& programme);
 [[nodiscard]] absl::StatusOr<Programme> DecodeProgramme(

@@ -17,6 +17,12 @@ absl::Status BatchRecordWriter::Put(rocksdb::ColumnFamilyHandle* family,
   return FromRocksDb(batch_.Put(family, key, value), "staging a record");
 }
 
+absl::Status BatchRecordWriter::Merge(rocksdb::ColumnFamilyHandle* family,
+                                      const std::string& key,
+                                      const std::string& operand) {
+  return FromRocksDb(batch_.Merge(family, key, operand), "staging a merge");
+}
+
 absl::Status BatchRecordWriter::Commit() {
   rocksdb::WriteOptions options;
   options.sync = true;
@@ -47,9 +53,8 @@ IngestRecordWriter::~IngestRecordWriter() {
   std::filesystem::remove_all(folder_, ignored);
 }
 
-absl::Status IngestRecordWriter::Put(rocksdb::ColumnFamilyHandle* family,
-                                     const std::string& key,
-                                     const std::string& value) {
+absl::StatusOr<rocksdb::SstFileWriter*> IngestRecordWriter::WriterFor(
+    rocksdb::ColumnFamilyHandle* family) {
   auto it = writers_.find(family);
   if (it == writers_.end()) {
     auto writer = std::make_unique<rocksdb::SstFileWriter>(
@@ -61,7 +66,21 @@ absl::Status IngestRecordWriter::Put(rocksdb::ColumnFamilyHandle* family,
     files_[family] = file;
     it = writers_.emplace(family, std::move(writer)).first;
   }
-  return FromRocksDb(it->second->Put(key, value), "writing an SST file");
+  return it->second.get();
+}
+
+absl::Status IngestRecordWriter::Put(rocksdb::ColumnFamilyHandle* family,
+                                     const std::string& key,
+                                     const std::string& value) {
+  ASSIGN_OR_RETURN(rocksdb::SstFileWriter * writer, WriterFor(family));
+  return FromRocksDb(writer->Put(key, value), "writing an SST file");
+}
+
+absl::Status IngestRecordWriter::Merge(rocksdb::ColumnFamilyHandle* family,
+                                       const std::string& key,
+                                       const std::string& operand) {
+  ASSIGN_OR_RETURN(rocksdb::SstFileWriter * writer, WriterFor(family));
+  return FromRocksDb(writer->Merge(key, operand), "writing an SST file");
 }
 
 absl::Status IngestRecordWriter::Commit() {

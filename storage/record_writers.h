@@ -33,6 +33,10 @@ class RecordWriter {
   [[nodiscard]] virtual absl::Status Put(rocksdb::ColumnFamilyHandle* family,
                                          const std::string& key,
                                          const std::string& value) = 0;
+  // Adds a merge operand; the same ordering rule applies.
+  [[nodiscard]] virtual absl::Status Merge(rocksdb::ColumnFamilyHandle* family,
+                                           const std::string& key,
+                                           const std::string& operand) = 0;
   // Makes every record durable and visible at once, or none of them.
   [[nodiscard]] virtual absl::Status Commit() = 0;
 };
@@ -42,6 +46,9 @@ class BatchRecordWriter final : public RecordWriter {
   explicit BatchRecordWriter(const Database& database) : database_(database) {}
   absl::Status Put(rocksdb::ColumnFamilyHandle* family, const std::string& key,
                    const std::string& value) override;
+  absl::Status Merge(rocksdb::ColumnFamilyHandle* family,
+                     const std::string& key,
+                     const std::string& operand) override;
   absl::Status Commit() override;
 
  private:
@@ -59,11 +66,17 @@ class IngestRecordWriter final : public RecordWriter {
 
   absl::Status Put(rocksdb::ColumnFamilyHandle* family, const std::string& key,
                    const std::string& value) override;
+  absl::Status Merge(rocksdb::ColumnFamilyHandle* family,
+                     const std::string& key,
+                     const std::string& operand) override;
   absl::Status Commit() override;
 
  private:
   IngestRecordWriter(const Database& database, std::string folder)
       : database_(database), folder_(std::move(folder)) {}
+  // The family's SST writer, opened on first use.
+  [[nodiscard]] absl::StatusOr<rocksdb::SstFileWriter*> WriterFor(
+      rocksdb::ColumnFamilyHandle* family);
 
   const Database& database_;
   const std::string folder_;

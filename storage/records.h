@@ -54,6 +54,10 @@ struct Programme {
   std::vector<Amendment> amendments;    // oldest first
   std::optional<absl::Time> closed_at;  // no redemption from then on
   std::vector<ProgrammeKey> keys;       // oldest first; the last is current
+  // Where the programme's passes circulate (e.g. a département or a
+  // sponsor's code); empty when the programme names no territory. A venue
+  // accepting the territory accepts the programme.
+  std::string territory;
 
   absl::Time accepted_until() const { return valid_until + grace_period; }
   bool operator==(const Programme&) const = default;
@@ -105,6 +109,9 @@ struct Venue {
   std::string name;
   VenueStatus status = VenueStatus::kLabelled;
   std::vector<uint64_t> accepted_programme_ids;
+  // Every programme of these territories is accepted too, including
+  // programmes created later.
+  std::vector<std::string> accepted_territories;
   std::string address;
   std::string siret;  // 14 digits
   std::string iban;   // normalised: no spaces, upper case

@@ -56,15 +56,16 @@ Verdict JudgeRedemption(const RedemptionAttempt& attempt) {
             absl::StrCat("programme ", programme.id, " (", programme.name,
                          ") was closed on ", FormatUtc(*programme.closed_at))};
   }
-  if (attempt.judge_venue) {
-    const auto& accepted = attempt.venue->accepted_programme_ids;
-    if (std::find(accepted.begin(), accepted.end(), programme.id) ==
-        accepted.end()) {
-      return {RedeemResult::kVenueNotAllowed,
-              absl::StrCat("venue ", attempt.venue_id,
-                           " does not accept passes of programme ",
-                           programme.id, " (", programme.name, ")")};
-    }
+  if (attempt.judge_venue &&
+      !VenueAcceptsProgramme(*attempt.venue, programme)) {
+    return {
+        RedeemResult::kVenueNotAllowed,
+        absl::StrCat(
+            "venue ", attempt.venue_id, " does not accept passes of programme ",
+            programme.id, " (", programme.name, ")",
+            programme.territory.empty()
+                ? ""
+                : absl::StrCat(" of territory ", programme.territory))};
   }
   if (attempt.scanned_at < programme.valid_from) {
     return {RedeemResult::kNotYetValid,
@@ -88,6 +89,18 @@ Verdict JudgeRedemption(const RedemptionAttempt& attempt) {
       absl::StrCat("pass ", serial, " redeemed for ",
                    absl::StrFormat("%.2f", programme.face_value_cents / 100.0),
                    " EUR")};
+}
+
+bool VenueAcceptsProgramme(const Venue& venue, const Programme& programme) {
+  const auto& programmes = venue.accepted_programme_ids;
+  if (std::find(programmes.begin(), programmes.end(), programme.id) !=
+      programmes.end()) {
+    return true;
+  }
+  const auto& territories = venue.accepted_territories;
+  return !programme.territory.empty() &&
+         std::find(territories.begin(), territories.end(),
+                   programme.territory) != territories.end();
 }
 
 }  // namespace passclear::storage

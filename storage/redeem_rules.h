@@ -37,6 +37,10 @@ struct Verdict {
 // validity at scan time, and late acceptance at server time.
 Verdict JudgeRedemption(const RedemptionAttempt& attempt);
 
+// Whether `venue` accepts passes of `programme`: the programme is in its
+// list, or the programme's territory is one of the venue's territories.
+bool VenueAcceptsProgramme(const Venue& venue, const Programme& programme);
+
 // "000000000042": serials are shown zero-padded to 12 digits, as printed.
 std::string FormatSerial(uint64_t serial);
 // "2026-11-02 10:31:12 UTC".

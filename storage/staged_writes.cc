@@ -81,6 +81,14 @@ void StagedWrites::PutJournalEntry(uint64_t seq, const JournalEntry& entry) {
       .PermitUncheckedError();
 }
 
+void StagedWrites::AddToUsage(uint64_t programme_id, UsageCounter counter,
+                              int64_t delta) {
+  batch_
+      .Merge(database_.Family(FixedFamily::kUsage),
+             UsageKey(programme_id, counter), EncodeUsageDelta(delta))
+      .PermitUncheckedError();
+}
+
 absl::Status StagedWrites::Commit(const rocksdb::WriteOptions& options) {
   return FromRocksDb(database_.db()->Write(options, &batch_),
                      "committing redemptions");

@@ -23,6 +23,7 @@
 #include "rocksdb/write_batch.h"
 #include "storage/database.h"
 #include "storage/records.h"
+#include "storage/usage_counters.h"
 
 namespace passclear::storage {
 
@@ -47,6 +48,8 @@ class StagedWrites {
   void PutClaimLine(uint64_t venue_id, uint64_t seq, const ClaimLine& line);
   void DeleteClaimLine(uint64_t venue_id, uint64_t seq);
   void PutJournalEntry(uint64_t seq, const JournalEntry& entry);
+  // Adds `delta` to a programme's usage counter (a merge: no read).
+  void AddToUsage(uint64_t programme_id, UsageCounter counter, int64_t delta);
 
   size_t write_count() const { return batch_.Count(); }
   [[nodiscard]] absl::Status Commit(const rocksdb::WriteOptions& options);

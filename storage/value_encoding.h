@@ -1,5 +1,5 @@
 // Byte-level helpers for stored values: little-endian fixed-width integers
-// and length-prefixed strings. Only record_codec.cc uses them.
+// and length-prefixed strings, for record_codec.cc and the usage counters.
 //
 //   ValueWriter writer;
 //   writer.U8(kFormatVersion).U64(id).String(name);

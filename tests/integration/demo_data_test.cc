@@ -1,11 +1,13 @@
 // The README's quick start: a server started on a new data directory with
 // demo data lets a newcomer redeem the first demo pass at venue 1 at once,
-// and a restart does not load the demo twice.
+// the demo reproduces one community's distribution plan, and a restart does
+// not load the demo twice.
 #include <filesystem>
 #include <fstream>
 #include <string>
 
 #include "gtest/gtest.h"
+#include "passclear/v1/admin.grpc.pb.h"
 #include "passclear/v1/redemption.grpc.pb.h"
 #include "tests/integration/scheme_setup.h"
 #include "tests/integration/server_process.h"
@@ -21,6 +23,16 @@ v1::CheckPassResponse Check(v1::RedemptionService::Stub& stub,
   grpc::ClientContext context;
   EXPECT_TRUE(stub.CheckPass(&context, request, &response).ok());
   return response;
+}
+
+v1::ProgrammeUsage DemoUsage(ServerProcess& server) {
+  auto admin = v1::AdminService::NewStub(server.Channel());
+  v1::ProgrammeRef ref;
+  ref.set_programme_id(1);
+  v1::ProgrammeUsage usage;
+  grpc::ClientContext context;
+  EXPECT_TRUE(admin->GetProgrammeUsage(&context, ref, &usage).ok());
+  return usage;
 }
 
 TEST(DemoDataTest, FirstDemoPassRedeemsAtVenueOneAsTheReadmeShows) {
@@ -51,6 +63,17 @@ TEST(DemoDataTest, FirstDemoPassRedeemsAtVenueOneAsTheReadmeShows) {
     EXPECT_EQ(response.result(), v1::REDEEM_RESULT_REDEEMED)
         << response.message();
     EXPECT_EQ(response.face_value_cents(), 1000);
+
+    // One community's plan: 123 booklets, one for each of 43 communes and
+    // 65 more by population, 15 kept in reserve.
+    v1::ProgrammeUsage usage = DemoUsage(server);
+    EXPECT_EQ(usage.issued(), 1230);
+    EXPECT_EQ(usage.allocated(), (123 - 15) * 10);
+    EXPECT_EQ(usage.distributors_size(), 43);
+    for (const v1::DistributorUsage& commune : usage.distributors()) {
+      EXPECT_GE(commune.passes(), 10) << commune.distributor_name();
+    }
+    EXPECT_EQ(usage.redeemed(), 1);
     EXPECT_EQ(server.Stop(), 0);
   }
   {
@@ -61,6 +84,7 @@ TEST(DemoDataTest, FirstDemoPassRedeemsAtVenueOneAsTheReadmeShows) {
     EXPECT_TRUE(Check(*stub, last).known());
     // Serial 1,231 was never issued: the demo was not loaded twice.
     EXPECT_FALSE(Check(*stub, "000000001231000000000046").known());
+    EXPECT_EQ(DemoUsage(server).allocated(), (123 - 15) * 10);
   }
   std::filesystem::remove_all(temp_dir);
 }

@@ -86,7 +86,7 @@ TEST_F(RaceTest, EachPassIsRedeemedExactlyOnce) {
   }
 
   // The store, read after the server stopped: one claim line per pass.
-  ASSERT_EQ(server_->Stop(), 0);
+  ASSERT_EQ(StopServer(), 0);
   absl::StatusOr<std::unique_ptr<storage::PassStore>> store =
       storage::PassStore::Open({.path = data_dir_});
   ASSERT_TRUE(store.ok()) << store.status();

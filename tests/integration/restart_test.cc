@@ -119,8 +119,7 @@ TEST_F(RestartTest, AcknowledgedRedemptionsSurviveSigkillUnderLoad) {
 
 TEST_F(RestartTest, SigtermDrainsAndExitsCleanly) {
   Redeem(MakeRedeemRequest(scheme_.codes[0], scheme_.venue_id, "T-1", "r-1"));
-  admin_.reset();
-  EXPECT_EQ(server_->Stop(), 0);
+  EXPECT_EQ(StopServer(), 0);
   StartServer();
   v1::RedeemResponse again = Redeem(
       MakeRedeemRequest(scheme_.codes[0], scheme_.venue_id, "T-2", "r-1"));
@@ -128,7 +127,7 @@ TEST_F(RestartTest, SigtermDrainsAndExitsCleanly) {
 }
 
 TEST_F(RestartTest, RefusesAnotherShardCount) {
-  ASSERT_EQ(server_->Stop(), 0);
+  ASSERT_EQ(StopServer(), 0);
   ServerProcess::Exit exit =
       ServerProcess::RunToExit({absl::StrCat("--data_dir=", data_dir_),
                                 "--listen=127.0.0.1:0", "--shards=8"});

@@ -21,6 +21,7 @@
 #include "storage/key_codec.h"
 #include "storage/records.h"
 #include "storage/redemption.h"
+#include "storage/usage_counters.h"
 #include "storage/value_encoding.h"
 #include "tests/unit/storage/temp_store.h"
 
@@ -329,10 +330,12 @@ TEST(RecordCodecTest, MetaNumberRoundTrip) {
 
 // The version each record is written in.
 char WrittenVersion(absl::string_view record) {
+  if (record == "programme" || record == "programmes" ||
+      absl::StartsWith(record, "venue")) {
+    return '\x03';
+  }
   const bool version_two = record == "journal entry" || record == "journal" ||
-                           record == "programme" || record == "programmes" ||
-                           record == "booklet" || record == "booklets" ||
-                           absl::StartsWith(record, "venue");
+                           record == "booklet" || record == "booklets";
   return version_two ? '\x02' : '\x01';
 }
 
@@ -348,9 +351,8 @@ TEST(RecordCodecTest, EveryValueStartsWithItsVersion) {
 
 TEST(RecordCodecTest, UnknownVersionIsDataLoss) {
   for (const Codec& codec : EveryEncoding()) {
-    // Journal entries, programmes, booklets and venues decode versions 1
-    // and 2; every other record only 1.
-    const int next = WrittenVersion(codec.name) == '\x02' ? 3 : 2;
+    // Each record decodes every version up to the one it writes.
+    const int next = WrittenVersion(codec.name) + 1;
     for (int version : {0, next, 255}) {
       absl::Status status = codec.decode(WithByte(codec.encoded, 0, version));
       EXPECT_EQ(status.code(), absl::StatusCode::kDataLoss)
@@ -529,8 +531,9 @@ TEST(RecordCodecTest, VenueWithHugeProgrammeCountIsRefusedWithoutAllocating) {
   const Venue venue{.id = 7, .name = "V", .accepted_programme_ids = {5}};
   std::string bytes = EncodeVenue(venue);
   const size_t count_offset = 1 + 8 + 4 + venue.name.size() + 1;
-  // The count, one id, and four empty strings (address, SIRET, IBAN, BIC).
-  ASSERT_EQ(bytes.size(), count_offset + 4 + 8 + 4 * 4);
+  // The count, one id, four empty strings (address, SIRET, IBAN, BIC) and
+  // no territory.
+  ASSERT_EQ(bytes.size(), count_offset + 4 + 8 + 4 * 4 + 4);
   for (uint32_t count :
        {std::numeric_limits<uint32_t>::max(), uint32_t{1} << 29, uint32_t{2}}) {
     std::string damaged = bytes;
@@ -617,6 +620,8 @@ TEST_F(StoredValuesTest, EveryValueInAStoreStartsWithItsVersion) {
         decoded = DecodeJournalEntry(value).status();
       } else if (name == "idempotency") {
         decoded = DecodeStoredAnswer(value).status();
+      } else if (name == "usage") {
+        decoded = ReadProgrammeCounters(database, programme.id).status();
       } else {
         decoded = DecodePass(value).status();
       }
@@ -625,9 +630,9 @@ TEST_F(StoredValuesTest, EveryValueInAStoreStartsWithItsVersion) {
     ASSERT_TRUE(it->status().ok()) << it->status().ToString();
   }
   // 2 (format, shards) + 4 counters in meta, 1 programme, 2 booklets,
-  // 1 venue, 1 claim line, 3 journal entries, 4 answers, 10 passes and
-  // 1 issuance.
-  EXPECT_EQ(values, 6u + 1 + 2 + 1 + 1 + 3 + 4 + 10 + 1);
+  // 1 venue, 1 claim line, 3 journal entries, 4 answers, 10 passes,
+  // 1 issuance and 3 usage counters (issued, redeemed, cancelled).
+  EXPECT_EQ(values, 6u + 1 + 2 + 1 + 1 + 3 + 4 + 10 + 1 + 3);
 }
 
 }  // namespace
