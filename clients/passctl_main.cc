@@ -64,6 +64,11 @@ ABSL_FLAG(bool, labelled, true,
           "labels it later)");
 ABSL_FLAG(std::vector<std::string>, programmes, {},
           "comma-separated programme ids a venue accepts");
+ABSL_FLAG(std::string, territory, "",
+          "create-programme: the territory where the passes circulate");
+ABSL_FLAG(std::vector<std::string>, territories, {},
+          "register-venue: comma-separated territories whose programmes the "
+          "venue accepts");
 
 namespace passclear::passctl {
 namespace {
@@ -93,7 +98,7 @@ const std::map<std::string, Command>& Commands() {
         "cancel window. Exit 0 when cancelled, 1 when refused."}},
       {"create-programme",
        {"create-programme --sponsor=S --name=N --face_value_cents=1000 "
-        "--valid_from=TIME --valid_until=TIME",
+        "--valid_from=TIME --valid_until=TIME [--territory=T]",
         "Creates a programme and prints its id."}},
       {"extend-programme",
        {"extend-programme --programme=ID --valid_until=TIME --reference=TEXT",
@@ -109,7 +114,17 @@ const std::map<std::string, Command>& Commands() {
        {"list-programmes", "Lists every programme with its validity."}},
       {"issue-booklets",
        {"issue-booklets --programme=ID --booklets=N [--booklet_size=10]",
-        "Issues booklets of passes and prints their codes, one per line."}},
+        "Issues booklets of passes and prints their codes, one per line (up "
+        "to 1,000 booklets; beyond, the range issued: see export-codes)."}},
+      {"export-codes",
+       {"export-codes --booklet=FIRST_ID --booklets=N [--timeout=10m]",
+        "Prints the codes of N booklets from FIRST_ID on as CSV for the "
+        "printer: booklet_id,serial,code."}},
+      {"usage",
+       {"usage --programme=ID",
+        "Shows a programme's usage: passes issued, handed out per "
+        "distributor, redeemed, cancelled, voided, expired, and the refund "
+        "due to the sponsor once closed."}},
       {"allocate",
        {"allocate --booklet=ID --distributor=NAME --distributor_reference=REF",
         "Hands a booklet to a distributor."}},
@@ -121,10 +136,12 @@ const std::map<std::string, Command>& Commands() {
         "Voids a lost or stolen pass, or a whole booklet; prints each pass's "
         "result."}},
       {"register-venue",
-       {"register-venue --name=N --programmes=ID[,ID...] --address=A "
-        "--siret=S --iban=I --bic=B [--labelled=false]",
+       {"register-venue --name=N (--programmes=ID[,ID...] | "
+        "--territories=T[,T...]) --address=A --siret=S --iban=I --bic=B "
+        "[--labelled=false]",
         "Registers a venue, labelled unless --labelled=false, and prints its "
-        "id."}},
+        "id. It accepts the listed programmes and every programme of the "
+        "listed territories."}},
       {"label-venue", {"label-venue --venue=ID", "Labels a registered venue."}},
       {"suspend-venue",
        {"suspend-venue --venue=ID",
@@ -273,6 +290,7 @@ int CreateProgramme() {
   request.set_sponsor(absl::GetFlag(FLAGS_sponsor));
   request.set_name(absl::GetFlag(FLAGS_name));
   request.set_face_value_cents(absl::GetFlag(FLAGS_face_value_cents));
+  request.set_territory(absl::GetFlag(FLAGS_territory));
   std::string error;
   if (!ParseTime("valid_from", absl::GetFlag(FLAGS_valid_from),
                  request.mutable_valid_from(), &error) ||
@@ -366,13 +384,74 @@ int IssueBooklets() {
   grpc::Status status = v1::AdminService::NewStub(Connect())->IssueBooklets(
       NewContext().get(), request, &response);
   if (!status.ok()) return CallFailed(status);
-  std::string codes;
+  std::string text;
   for (const v1::Booklet& booklet : response.booklets()) {
     for (const std::string& code : booklet.codes()) {
-      absl::StrAppend(&codes, codes.empty() ? "" : "\n", code);
+      absl::StrAppend(&text, text.empty() ? "" : "\n", code);
     }
   }
-  Print(absl::GetFlag(FLAGS_json), response, codes);
+  if (response.booklets().empty()) {
+    text = absl::StrCat(
+        response.booklet_count(), " booklets issued (ids ",
+        response.first_booklet_id(), " to ",
+        response.first_booklet_id() + response.booklet_count() - 1,
+        ", serials ", response.first_serial(), " to ",
+        response.first_serial() + response.pass_count() - 1,
+        "); print them with: passctl export-codes --booklet=",
+        response.first_booklet_id(), " --booklets=", response.booklet_count());
+  }
+  Print(absl::GetFlag(FLAGS_json), response, text);
+  return kDone;
+}
+
+int ExportCodes() {
+  v1::ExportCodesRequest request;
+  request.set_first_booklet_id(absl::GetFlag(FLAGS_booklet));
+  request.set_booklet_count(absl::GetFlag(FLAGS_booklets));
+  auto context = NewContext();
+  auto reader =
+      v1::AdminService::NewStub(Connect())->ExportCodes(context.get(), request);
+  // Written as it arrives: an export of millions of codes is never held.
+  std::cout << "booklet_id,serial,code\n";
+  v1::ExportCodesResponse chunk;
+  while (reader->Read(&chunk)) {
+    for (const v1::PrintedPass& pass : chunk.passes()) {
+      std::cout << pass.booklet_id() << ',' << pass.serial() << ','
+                << pass.code() << '\n';
+    }
+  }
+  std::cout.flush();
+  grpc::Status status = reader->Finish();
+  return status.ok() ? kDone : CallFailed(status);
+}
+
+int Usage() {
+  v1::ProgrammeRef request;
+  request.set_programme_id(absl::GetFlag(FLAGS_programme));
+  v1::ProgrammeUsage response;
+  grpc::Status status = v1::AdminService::NewStub(Connect())->GetProgrammeUsage(
+      NewContext().get(), request, &response);
+  if (!status.ok()) return CallFailed(status);
+  std::string text = absl::StrFormat(
+      "programme %d usage on %s\n"
+      "issued:          %d\nhanded out:      %d\n",
+      response.programme_id(), FormatTimestamp(response.as_of()),
+      response.issued(), response.allocated());
+  for (const v1::DistributorUsage& distributor : response.distributors()) {
+    absl::StrAppendFormat(
+        &text, "  %-40s %-12s %d\n", distributor.distributor_name(),
+        distributor.distributor_reference(), distributor.passes());
+  }
+  absl::StrAppendFormat(
+      &text,
+      "redeemed:        %d (%.2f EUR)\ncancelled:       %d\n"
+      "voided:          %d\nunused:          %d\n"
+      "expired unused:  %d%s\nrefund due:      %.2f EUR",
+      response.redeemed(), response.redeemed_value_cents() / 100.0,
+      response.cancelled(), response.voided(), response.unused(),
+      response.expired_unused(), response.ended() ? " (programme ended)" : "",
+      response.refund_due_cents() / 100.0);
+  Print(absl::GetFlag(FLAGS_json), response, text);
   return kDone;
 }
 
@@ -386,6 +465,9 @@ int RegisterVenue() {
           absl::StrCat("--programmes: '", text, "' is not a programme id"));
     }
     request.add_accepted_programme_ids(id);
+  }
+  for (const std::string& territory : absl::GetFlag(FLAGS_territories)) {
+    request.add_accepted_territories(territory);
   }
   request.set_labelled(absl::GetFlag(FLAGS_labelled));
   request.set_address(absl::GetFlag(FLAGS_address));
@@ -499,6 +581,8 @@ int Run(const std::vector<std::string>& args) {
   if (name == "cancel") return Cancel(args[1]);
   if (name == "create-programme") return CreateProgramme();
   if (name == "issue-booklets") return IssueBooklets();
+  if (name == "export-codes") return ExportCodes();
+  if (name == "usage") return Usage();
   if (name == "extend-programme") return ExtendProgramme();
   if (name == "close-programme") return CloseProgramme();
   if (name == "list-programmes") return ListProgrammes();
