@@ -29,13 +29,20 @@ enum class FixedFamily : int {
   kIdempotency = 6,  // (terminal id, request id) -> StoredAnswer
   kIssuances = 7,    // first serial -> Issuance
   kUsage = 8,        // (programme id, counter) -> merged count
+  kBatches = 9,      // batch id -> ClaimBatch
+  // Key-only indexes (their values are empty):
+  kOpenBatches = 10,   // batch id -> "" while the batch is open
+  kVenueBatches = 11,  // (venue id, batch id) -> ""
+  kBatchLog = 12,      // close seq -> batch id: the mandatary's log
+  kSigningKeys = 13,   // key version -> SigningKey
 };
-inline constexpr int kFixedFamilyCount = 9;
+inline constexpr int kFixedFamilyCount = 14;
 
 inline constexpr std::array<absl::string_view, kFixedFamilyCount>
-    kFixedFamilyNames = {"default",     "programmes", "booklets",
-                         "venues",      "claims",     "journal",
-                         "idempotency", "issuances",  "usage"};
+    kFixedFamilyNames = {
+        "default",      "programmes",    "booklets",  "venues",      "claims",
+        "journal",      "idempotency",   "issuances", "usage",       "batches",
+        "open_batches", "venue_batches", "batch_log", "signing_keys"};
 
 // The name of the column family holding pass shard `shard`.
 std::string PassShardFamilyName(uint32_t shard);

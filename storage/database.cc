@@ -182,4 +182,16 @@ Database::~Database() {
   db_->Close().PermitUncheckedError();
 }
 
+absl::StatusOr<uint64_t> NextIdAfterLast(const Database& database,
+                                         FixedFamily family) {
+  std::unique_ptr<rocksdb::Iterator> it(database.db()->NewIterator(
+      rocksdb::ReadOptions(), database.Family(family)));
+  it->SeekToLast();
+  RETURN_IF_ERROR(FromRocksDb(it->status(), "finding the last id"));
+  if (!it->Valid()) return 1;
+  ASSIGN_OR_RETURN(uint64_t last, ParseIdKey(absl::string_view(
+                                      it->key().data(), it->key().size())));
+  return last + 1;
+}
+
 }  // namespace passclear::storage

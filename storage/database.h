@@ -68,6 +68,10 @@ class Database {
   std::vector<rocksdb::ColumnFamilyHandle*> shards_;
 };
 
+// The last key of a family keyed by big-endian ids, plus one; 1 when empty.
+[[nodiscard]] absl::StatusOr<uint64_t> NextIdAfterLast(const Database& database,
+                                                       FixedFamily family);
+
 }  // namespace passclear::storage
 
 #endif  // PASSCLEAR_STORAGE_DATABASE_H_

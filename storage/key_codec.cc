@@ -2,6 +2,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "storage/status_macros.h"
 
 namespace passclear::storage {
 namespace {
@@ -61,23 +62,44 @@ absl::StatusOr<uint64_t> ParseIdKey(absl::string_view key) {
   return ReadBigEndian64(key);
 }
 
-std::string ClaimKey(uint64_t venue_id, uint64_t seq) {
+namespace {
+
+// Two big-endian ids, the layout of claim and venue-batch keys.
+std::string PairKey(uint64_t first, uint64_t second) {
   std::string key;
   key.reserve(16);
-  AppendBigEndian64(key, venue_id);
-  AppendBigEndian64(key, seq);
+  AppendBigEndian64(key, first);
+  AppendBigEndian64(key, second);
   return key;
 }
 
-absl::StatusOr<ClaimKeyParts> ParseClaimKey(absl::string_view key) {
+absl::StatusOr<std::pair<uint64_t, uint64_t>> ParsePairKey(
+    absl::string_view key, absl::string_view what) {
   if (key.size() != 16) {
     return absl::DataLossError(
-        absl::StrCat("claim key must be 16 bytes, got ", key.size()));
+        absl::StrCat(what, " key must be 16 bytes, got ", key.size()));
   }
-  ClaimKeyParts parts;
-  parts.venue_id = *ReadBigEndian64(key);
-  parts.seq = *ReadBigEndian64(key.substr(8));
-  return parts;
+  return std::pair{*ReadBigEndian64(key), *ReadBigEndian64(key.substr(8))};
+}
+
+}  // namespace
+
+std::string ClaimKey(uint64_t batch_id, uint64_t seq) {
+  return PairKey(batch_id, seq);
+}
+
+absl::StatusOr<ClaimKeyParts> ParseClaimKey(absl::string_view key) {
+  ASSIGN_OR_RETURN(auto parts, ParsePairKey(key, "claim"));
+  return ClaimKeyParts{.batch_id = parts.first, .seq = parts.second};
+}
+
+std::string VenueBatchKey(uint64_t venue_id, uint64_t batch_id) {
+  return PairKey(venue_id, batch_id);
+}
+
+absl::StatusOr<VenueBatchKeyParts> ParseVenueBatchKey(absl::string_view key) {
+  ASSIGN_OR_RETURN(auto parts, ParsePairKey(key, "venue batch"));
+  return VenueBatchKeyParts{.venue_id = parts.first, .batch_id = parts.second};
 }
 
 std::string IdempotencyKey(absl::string_view terminal_id,

@@ -31,17 +31,25 @@ std::string PassKey(uint64_t serial);
 std::string IdKey(uint64_t id);
 [[nodiscard]] absl::StatusOr<uint64_t> ParseIdKey(absl::string_view key);
 
-// Claims: venue id then redemption sequence number, so that one venue's
-// claim lines are contiguous and in redemption order. Caution: sequence
-// numbers are taken when a lane decides, and lanes commit independently, so
-// line 10 may become durable after line 11: whoever pages claim lines by
-// sequence must stay behind the slowest lane.
-std::string ClaimKey(uint64_t venue_id, uint64_t seq);
+// Claims: batch id then redemption sequence number, so that one batch's
+// lines are contiguous and in redemption order. Sequence numbers are taken
+// when a lane decides and lanes commit independently, so a batch's lines are
+// only final once it is closed (closing waits for every lane).
+std::string ClaimKey(uint64_t batch_id, uint64_t seq);
 struct ClaimKeyParts {
-  uint64_t venue_id;
+  uint64_t batch_id;
   uint64_t seq;
 };
 [[nodiscard]] absl::StatusOr<ClaimKeyParts> ParseClaimKey(
+    absl::string_view key);
+
+// A venue's batches: venue id then batch id.
+std::string VenueBatchKey(uint64_t venue_id, uint64_t batch_id);
+struct VenueBatchKeyParts {
+  uint64_t venue_id;
+  uint64_t batch_id;
+};
+[[nodiscard]] absl::StatusOr<VenueBatchKeyParts> ParseVenueBatchKey(
     absl::string_view key);
 
 // Idempotency: terminal id then request id, each length-prefixed.
@@ -62,6 +70,7 @@ inline constexpr char kMetaNextProgrammeId[] = "next_programme_id";
 inline constexpr char kMetaNextBookletId[] = "next_booklet_id";
 inline constexpr char kMetaNextVenueId[] = "next_venue_id";
 inline constexpr char kMetaNextSerial[] = "next_serial";
+inline constexpr char kMetaClearingCycle[] = "clearing_cycle";
 
 }  // namespace passclear::storage
 

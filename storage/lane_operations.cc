@@ -67,7 +67,6 @@ absl::StatusOr<RedeemOutcome> RedeemOperation::Decide(StagedWrites& staged) {
   ASSIGN_OR_RETURN(std::optional<PassRecord> pass,
                    staged.ReadPass(command_.serial));
 
-  // Every read is done: from here on nothing can fail.
   std::shared_ptr<const Programme> programme =
       pass ? context_.catalog->FindProgramme(pass->programme_id) : nullptr;
   std::shared_ptr<const Venue> venue =
@@ -91,9 +90,22 @@ absl::StatusOr<RedeemOutcome> RedeemOperation::Decide(StagedWrites& staged) {
   if (verdict.result == RedeemResult::kAlreadyRedeemed) {
     outcome.redemption = pass->redemption;
   }
+  std::optional<ClearingState::LineSlot> slot;
   if (verdict.result == RedeemResult::kRedeemed) {
+    ASSIGN_OR_RETURN(
+        slot, context_.clearing->AddLine(command_.venue_id, staged.now()));
+  }
+
+  // Every read is done: from here on nothing can fail.
+  if (slot) {
+    if (slot->full_batch_id) context_.close_full_batch(*slot->full_batch_id);
+    if (slot->opened) {
+      staged.PutOpenedBatch(*slot->opened);
+      opened_batch_id_ = slot->batch_id;
+    }
     const uint64_t seq = context_.next_seq->fetch_add(1);
     RedemptionInfo redemption{.seq = seq,
+                              .batch_id = slot->batch_id,
                               .venue_id = command_.venue_id,
                               .terminal_id = command_.terminal_id,
                               .scanned_at = scanned_at,
@@ -102,7 +114,7 @@ absl::StatusOr<RedeemOutcome> RedeemOperation::Decide(StagedWrites& staged) {
     redeemed.state = PassState::kRedeemed;
     redeemed.redemption = redemption;
     staged.PutPass(command_.serial, redeemed);
-    staged.PutClaimLine(command_.venue_id, seq,
+    staged.PutClaimLine(slot->batch_id, seq,
                         {.serial = command_.serial,
                          .programme_id = programme->id,
                          .face_value_cents = programme->face_value_cents,
@@ -129,6 +141,12 @@ absl::StatusOr<RedeemOutcome> RedeemOperation::Decide(StagedWrites& staged) {
                          .face_value_cents = outcome.face_value_cents,
                          .redemption = outcome.redemption});
   return outcome;
+}
+
+void RedeemOperation::Committed() {
+  if (opened_batch_id_) {
+    context_.clearing->MarkOpened(command_.venue_id, *opened_batch_id_);
+  }
 }
 
 absl::StatusOr<CancelOutcome> CancelOperation::Decide(StagedWrites& staged) {
@@ -173,6 +191,14 @@ absl::StatusOr<CancelOutcome> CancelOperation::Decide(StagedWrites& staged) {
                      "; a redemption can only be cancelled within ",
                      absl::FormatDuration(context_.cancel_window));
     outcome.redemption = pass->redemption;
+  } else if (!context_.clearing->RemoveLine(pass->redemption->venue_id,
+                                            pass->redemption->batch_id)) {
+    outcome.result = CancelResult::kBatchClosed;
+    outcome.message = absl::StrCat(
+        "pass ", serial, " is in claim batch ", pass->redemption->batch_id,
+        ", which is closed: its venue is being paid for it, so the "
+        "redemption can no longer be cancelled");
+    outcome.redemption = pass->redemption;
   } else {
     const RedemptionInfo& cancelled = *pass->redemption;
     const uint64_t seq = context_.next_seq->fetch_add(1);
@@ -180,7 +206,7 @@ absl::StatusOr<CancelOutcome> CancelOperation::Decide(StagedWrites& staged) {
     outcome.message = absl::StrCat("redemption of pass ", serial,
                                    " cancelled; the pass can be used again");
     outcome.redemption = cancelled;
-    staged.DeleteClaimLine(cancelled.venue_id, cancelled.seq);
+    staged.DeleteClaimLine(cancelled.batch_id, cancelled.seq);
     staged.PutJournalEntry(seq, {.kind = JournalKind::kCancelled,
                                  .serial = command_.serial,
                                  .venue_id = command_.venue_id,

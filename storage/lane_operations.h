@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -17,16 +18,21 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "storage/catalog.h"
+#include "storage/clearing_state.h"
 #include "storage/redemption.h"
 #include "storage/writer_lane.h"
 
 namespace passclear::storage {
 
-// What operations share: the catalog and the journal sequence.
+// What operations share: the catalog, the journal sequence and the venues'
+// open claim batches.
 struct OperationContext {
   const Catalog* catalog = nullptr;
   std::atomic<uint64_t>* next_seq = nullptr;
+  ClearingState* clearing = nullptr;
   absl::Duration cancel_window;
+  // Called with a batch that a redemption found full, to be closed.
+  std::function<void(uint64_t batch_id)> close_full_batch;
 };
 
 using RedeemCallback =
@@ -56,6 +62,7 @@ class DecidingOperation : public LaneOperation {
       std::move(done_)(write_status);
       return;
     }
+    if (outcome_->ok()) Committed();
     std::move(done_)(*std::move(outcome_));
   }
 
@@ -63,6 +70,8 @@ class DecidingOperation : public LaneOperation {
   // Reads, then stages the writes of the decision. Nothing may fail after
   // the first write is staged.
   virtual absl::StatusOr<Outcome> Decide(StagedWrites& staged) = 0;
+  // Runs once the decision is durable, before answering.
+  virtual void Committed() {}
 
   // The answer stored for the command's request id: nullopt for a new
   // request, ALREADY_EXISTS when the id was used for another request.
@@ -85,6 +94,10 @@ class RedeemOperation final
 
  private:
   absl::StatusOr<RedeemOutcome> Decide(StagedWrites& staged) override;
+  void Committed() override;
+
+  // Set when this redemption staged the opening of its claim batch.
+  std::optional<uint64_t> opened_batch_id_;
 };
 
 class CancelOperation final

@@ -11,19 +11,6 @@
 namespace passclear::storage {
 namespace {
 
-// The last key of a family holding big-endian ids, plus one; 1 when empty.
-absl::StatusOr<uint64_t> NextIdAfterLast(const Database& database,
-                                         FixedFamily family) {
-  std::unique_ptr<rocksdb::Iterator> it(database.db()->NewIterator(
-      rocksdb::ReadOptions(), database.Family(family)));
-  it->SeekToLast();
-  RETURN_IF_ERROR(FromRocksDb(it->status(), "finding the last id"));
-  if (!it->Valid()) return 1;
-  ASSIGN_OR_RETURN(uint64_t last, ParseIdKey(absl::string_view(
-                                      it->key().data(), it->key().size())));
-  return last + 1;
-}
-
 // Claims the command's (terminal, request id) for the time it is in a lane.
 // Returns the callback to hand to the lane, which releases the claim before
 // answering; or nullptr after answering an error itself (an invalid id,
@@ -61,7 +48,11 @@ absl::AnyInvocable<void(absl::StatusOr<Outcome>) &&> ClaimRequest(
 
 }  // namespace
 
-PassStore::PassStore(PassStoreOptions options) : options_(std::move(options)) {}
+PassStore::PassStore(PassStoreOptions options)
+    : options_(std::move(options)),
+      clearing_(options_.max_batch_lines, [this](uint64_t batch_id) {
+        return CountBatchLines(batch_id);
+      }) {}
 
 absl::StatusOr<std::unique_ptr<PassStore>> PassStore::Open(
     PassStoreOptions options) {
@@ -79,9 +70,14 @@ absl::StatusOr<std::unique_ptr<PassStore>> PassStore::Open(
                       .block_cache_bytes = opts.block_cache_bytes}));
   RETURN_IF_ERROR(store->catalog_.Load(*store->database_));
   RETURN_IF_ERROR(store->LoadCounters());
-  store->operation_context_ = {.catalog = &store->catalog_,
-                               .next_seq = &store->next_seq_,
-                               .cancel_window = opts.cancel_window};
+  RETURN_IF_ERROR(store->LoadClearing());
+  PassStore* raw = store.get();
+  store->operation_context_ = {
+      .catalog = &store->catalog_,
+      .next_seq = &store->next_seq_,
+      .clearing = &store->clearing_,
+      .cancel_window = opts.cancel_window,
+      .close_full_batch = [raw](uint64_t id) { raw->QueueFullBatch(id); }};
   for (uint32_t lane = 0; lane < opts.writer_lanes; ++lane) {
     store->lanes_.push_back(std::make_unique<WriterLane>(
         absl::StrCat("lane-", lane), *store->database_,
@@ -90,12 +86,18 @@ absl::StatusOr<std::unique_ptr<PassStore>> PassStore::Open(
                           .max_queue_depth = opts.max_queue_depth,
                           .clock = opts.clock}));
   }
+  store->scheduler_ = std::thread([raw] { raw->RunClearingScheduler(); });
   return store;
 }
 
 PassStore::~PassStore() { StopWriters(); }
 
 void PassStore::StopWriters() {
+  {
+    absl::MutexLock lock(&scheduler_mu_);
+    scheduler_stopping_ = true;
+  }
+  if (scheduler_.joinable()) scheduler_.join();
   for (auto& lane : lanes_) lane->Stop();
 }
 
@@ -212,20 +214,14 @@ absl::StatusOr<PassStatus> PassStore::Check(
 
 absl::StatusOr<std::vector<ClaimLineEntry>> PassStore::ListClaimLines(
     uint64_t venue_id) const {
+  ASSIGN_OR_RETURN(std::vector<ClaimBatch> batches,
+                   ListVenueBatches(venue_id, SIZE_MAX));
   std::vector<ClaimLineEntry> entries;
-  std::unique_ptr<rocksdb::Iterator> it(database_->db()->NewIterator(
-      rocksdb::ReadOptions(), database_->Family(FixedFamily::kClaims)));
-  for (it->Seek(ClaimKey(venue_id, 0)); it->Valid(); it->Next()) {
-    ASSIGN_OR_RETURN(
-        ClaimKeyParts key,
-        ParseClaimKey(absl::string_view(it->key().data(), it->key().size())));
-    if (key.venue_id != venue_id) break;
-    ASSIGN_OR_RETURN(ClaimLine line,
-                     DecodeClaimLine(absl::string_view(it->value().data(),
-                                                       it->value().size())));
-    entries.push_back({.seq = key.seq, .line = std::move(line)});
+  for (auto batch = batches.rbegin(); batch != batches.rend(); ++batch) {
+    ASSIGN_OR_RETURN(std::vector<ClaimLineEntry> lines,
+                     ListBatchLines(batch->id, 0, SIZE_MAX));
+    entries.insert(entries.end(), lines.begin(), lines.end());
   }
-  RETURN_IF_ERROR(FromRocksDb(it->status(), "listing claim lines"));
   return entries;
 }
 

@@ -20,13 +20,16 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "rocksdb/write_batch.h"
 #include "storage/catalog.h"
+#include "storage/clearing_state.h"
 #include "storage/database.h"
 #include "storage/in_flight_requests.h"
 #include "storage/lane_operations.h"
@@ -52,6 +55,21 @@ struct PassStoreOptions {
   size_t max_queue_depth = 50000;
   size_t block_cache_bytes = size_t{512} << 20;
   std::function<absl::Time()> clock = [] { return absl::Now(); };
+  // A venue's claim batch closes at the cycle's cut-off or when it holds
+  // this many lines, whichever comes first.
+  uint32_t max_batch_lines = 10000;
+  // The length of a clearing cycle; unset: calendar months (UTC).
+  std::optional<absl::Duration> cycle_period;
+  // Close each cycle at its cut-off by itself; else only CloseCycle does.
+  bool close_cycles_automatically = true;
+};
+
+// What closing a cycle did.
+struct CycleClose {
+  uint64_t closed_cycle = 0;
+  uint64_t batches_closed = 0;  // batches with lines, now in the log
+  uint64_t lines = 0;
+  int64_t total_cents = 0;
 };
 
 // What CreateProgramme needs; validated field by field.
@@ -172,11 +190,53 @@ class PassStore {
     return catalog_.FindVenue(id);
   }
 
-  // A venue's open claim lines, in redemption order.
+  // Every claim line of a venue's batches (open and closed), by batch then
+  // redemption order.
   [[nodiscard]] absl::StatusOr<std::vector<ClaimLineEntry>> ListClaimLines(
       uint64_t venue_id) const;
 
-  // Stops accepting writes and completes the queued ones. Idempotent.
+  // --- Clearing (pass_store_clearing.cc) ---
+  // Closes the current cycle now: a new cycle opens for the redemptions to
+  // come, and every batch of the closed cycle is closed, its lines final.
+  // Redemptions continue meanwhile.
+  [[nodiscard]] absl::StatusOr<CycleClose> CloseCycle();
+  ClearingCycle CurrentCycle() const { return clearing_.cycle(); }
+  // When the current cycle closes by itself.
+  absl::Time CycleCutOff() const;
+
+  // Closed batches in close order, after the position `after_close_seq`
+  // (0 for the start of the log); at most `limit`.
+  [[nodiscard]] absl::StatusOr<std::vector<ClaimBatch>> ListClosedBatches(
+      uint64_t after_close_seq, size_t limit) const;
+  // The last position of the log (0 when empty).
+  uint64_t LastCloseSeq() const;
+  [[nodiscard]] absl::StatusOr<ClaimBatch> ReadBatch(uint64_t batch_id) const;
+  // A venue's batches, newest first; at most `limit`.
+  [[nodiscard]] absl::StatusOr<std::vector<ClaimBatch>> ListVenueBatches(
+      uint64_t venue_id, size_t limit) const;
+  // Up to `limit` lines of a batch with seq above `after_seq`, in order.
+  [[nodiscard]] absl::StatusOr<std::vector<ClaimLineEntry>> ListBatchLines(
+      uint64_t batch_id, uint64_t after_seq, size_t limit) const;
+
+  // The mandatary paid a closed batch. Again with the same reference and
+  // amount: the batch as it is; with others: ALREADY_EXISTS.
+  [[nodiscard]] absl::StatusOr<ClaimBatch> AcknowledgeBatch(
+      uint64_t batch_id, const std::string& payment_reference,
+      int64_t amount_paid_cents);
+  // The mandatary could not pay a closed batch (IBAN refused, venue under
+  // investigation). It can be resubmitted.
+  [[nodiscard]] absl::StatusOr<ClaimBatch> RejectBatch(
+      uint64_t batch_id, const std::string& reason);
+  // Puts a rejected batch back in the log, at a new position.
+  [[nodiscard]] absl::StatusOr<ClaimBatch> ResubmitBatch(uint64_t batch_id);
+
+  // Every statement signing key, oldest first (public halves matter).
+  std::vector<SigningKey> SigningKeys() const;
+  // Statements of batches closed from now on are signed with a new key.
+  [[nodiscard]] absl::StatusOr<SigningKey> RotateSigningKey();
+
+  // Stops closing batches and accepting writes, and completes the queued
+  // ones. Idempotent.
   void StopWriters();
 
   absl::Time Now() const { return options_.clock(); }
@@ -201,6 +261,28 @@ class PassStore {
       uint64_t first_serial, uint32_t count, const std::string& reason);
   WriterLane& LaneFor(uint64_t serial);
 
+  // Clearing internals (pass_store_clearing.cc).
+  [[nodiscard]] absl::Status LoadClearing();
+  // Waits until every lane has committed what it decided before the call.
+  [[nodiscard]] absl::Status WaitForLanes();
+  // Closes the batches, for good; already closed ones are skipped.
+  [[nodiscard]] absl::Status CloseBatchesLocked(std::vector<uint64_t> ids,
+                                                CycleClose& totals)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(clearing_mu_);
+  [[nodiscard]] absl::StatusOr<CycleClose> CloseCycleLocked()
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(clearing_mu_);
+  [[nodiscard]] absl::Status WriteBatchLocked(const ClaimBatch& batch,
+                                              rocksdb::WriteBatch& writes,
+                                              absl::string_view what)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(clearing_mu_);
+  [[nodiscard]] absl::StatusOr<uint32_t> CountBatchLines(
+      uint64_t batch_id) const;
+  void QueueFullBatch(uint64_t batch_id);
+  [[nodiscard]] absl::StatusOr<SigningKey> AddSigningKeyLocked()
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(clearing_mu_);
+  // The scheduler thread: closes full batches and cycles at their cut-off.
+  void RunClearingScheduler();
+
   const PassStoreOptions options_;
   std::unique_ptr<Database> database_;
   Catalog catalog_;
@@ -215,6 +297,16 @@ class PassStore {
   uint64_t next_booklet_id_ ABSL_GUARDED_BY(admin_mu_) = 1;
   uint64_t next_venue_id_ ABSL_GUARDED_BY(admin_mu_) = 1;
   uint64_t next_serial_ ABSL_GUARDED_BY(admin_mu_) = 1;
+
+  ClearingState clearing_;
+  // Serialises closing and every change of a closed batch.
+  mutable absl::Mutex clearing_mu_;
+  std::atomic<uint64_t> last_close_seq_{0};
+  std::vector<SigningKey> signing_keys_ ABSL_GUARDED_BY(clearing_mu_);
+  absl::Mutex scheduler_mu_;
+  std::vector<uint64_t> full_batches_ ABSL_GUARDED_BY(scheduler_mu_);
+  bool scheduler_stopping_ ABSL_GUARDED_BY(scheduler_mu_) = false;
+  std::thread scheduler_;
 };
 
 }  // namespace passclear::storage

@@ -42,18 +42,20 @@ absl::Status FinishDecoding(bool read_ok, const ValueReader& reader,
   return absl::OkStatus();
 }
 
+// Written in the version 2 layout (with the batch id); version 1 has none.
 void WriteRedemption(ValueWriter& writer,
                      const std::optional<RedemptionInfo>& redemption) {
   writer.U8(redemption.has_value() ? 1 : 0);
   if (!redemption) return;
   writer.U64(redemption->seq)
+      .U64(redemption->batch_id)
       .U64(redemption->venue_id)
       .String(redemption->terminal_id)
       .Time(redemption->scanned_at)
       .Time(redemption->recorded_at);
 }
 
-bool ReadRedemption(ValueReader& reader,
+bool ReadRedemption(ValueReader& reader, bool with_batch,
                     std::optional<RedemptionInfo>& redemption) {
   uint8_t present = 0;
   if (!reader.U8(present) || present > 1) return false;
@@ -62,9 +64,9 @@ bool ReadRedemption(ValueReader& reader,
     return true;
   }
   RedemptionInfo info;
-  if (!reader.U64(info.seq) || !reader.U64(info.venue_id) ||
-      !reader.String(info.terminal_id) || !reader.Time(info.scanned_at) ||
-      !reader.Time(info.recorded_at)) {
+  if (!reader.U64(info.seq) || (with_batch && !reader.U64(info.batch_id)) ||
+      !reader.U64(info.venue_id) || !reader.String(info.terminal_id) ||
+      !reader.Time(info.scanned_at) || !reader.Time(info.recorded_at)) {
     return false;
   }
   redemption = std::move(info);
@@ -75,7 +77,7 @@ bool ReadRedemption(ValueReader& reader,
 bool IsKnownResult(OperationKind operation, uint8_t result) {
   if (operation == OperationKind::kCancel) {
     return result >= static_cast<uint8_t>(CancelResult::kCancelled) &&
-           result <= static_cast<uint8_t>(CancelResult::kWindowElapsed);
+           result <= static_cast<uint8_t>(CancelResult::kBatchClosed);
   }
   switch (static_cast<RedeemResult>(result)) {
     case RedeemResult::kRedeemed:
@@ -271,8 +273,9 @@ absl::StatusOr<Venue> DecodeVenue(absl::string_view bytes) {
 }
 
 std::string EncodePass(const PassRecord& pass) {
-  ValueWriter writer = Versioned();
-  writer.U64(pass.programme_id)
+  ValueWriter writer;
+  writer.U8(kPassFormatV2)
+      .U64(pass.programme_id)
       .U64(pass.booklet_id)
       .U8(static_cast<uint8_t>(pass.state));
   WriteRedemption(writer, pass.redemption);
@@ -281,11 +284,13 @@ std::string EncodePass(const PassRecord& pass) {
 
 absl::StatusOr<PassRecord> DecodePass(absl::string_view bytes) {
   ValueReader reader(bytes);
-  RETURN_IF_ERROR(StartDecoding(reader, "pass"));
+  ASSIGN_OR_RETURN(const uint8_t version,
+                   ReadVersion(reader, "pass", kPassFormatV2));
   PassRecord pass;
   uint8_t state = 0;
   bool ok = reader.U64(pass.programme_id) && reader.U64(pass.booklet_id) &&
-            reader.U8(state) && ReadRedemption(reader, pass.redemption);
+            reader.U8(state) &&
+            ReadRedemption(reader, version >= kPassFormatV2, pass.redemption);
   RETURN_IF_ERROR(FinishDecoding(ok, reader, "pass"));
   if (state == static_cast<uint8_t>(PassState::kIssued)) {
     pass.state = PassState::kIssued;
@@ -362,8 +367,9 @@ absl::StatusOr<JournalEntry> DecodeJournalEntry(absl::string_view bytes) {
 }
 
 std::string EncodeStoredAnswer(const StoredAnswer& answer) {
-  ValueWriter writer = Versioned();
-  writer.U8(static_cast<uint8_t>(answer.operation))
+  ValueWriter writer;
+  writer.U8(kStoredAnswerFormatV2)
+      .U8(static_cast<uint8_t>(answer.operation))
       .U64(answer.serial)
       .U64(answer.venue_id)
       .Time(answer.answered_at)
@@ -377,7 +383,8 @@ std::string EncodeStoredAnswer(const StoredAnswer& answer) {
 
 absl::StatusOr<StoredAnswer> DecodeStoredAnswer(absl::string_view bytes) {
   ValueReader reader(bytes);
-  RETURN_IF_ERROR(StartDecoding(reader, "stored answer"));
+  ASSIGN_OR_RETURN(const uint8_t version,
+                   ReadVersion(reader, "stored answer", kStoredAnswerFormatV2));
   StoredAnswer answer;
   uint8_t operation = 0;
   bool ok = reader.U8(operation) && reader.U64(answer.serial) &&
@@ -385,7 +392,8 @@ absl::StatusOr<StoredAnswer> DecodeStoredAnswer(absl::string_view bytes) {
             reader.U8(answer.result) && reader.String(answer.message) &&
             reader.U64(answer.programme_id) &&
             reader.I64(answer.face_value_cents) &&
-            ReadRedemption(reader, answer.redemption);
+            ReadRedemption(reader, version >= kStoredAnswerFormatV2,
+                           answer.redemption);
   RETURN_IF_ERROR(FinishDecoding(ok, reader, "stored answer"));
   if (operation != static_cast<uint8_t>(OperationKind::kRedeem) &&
       operation != static_cast<uint8_t>(OperationKind::kCancel)) {
@@ -398,6 +406,97 @@ absl::StatusOr<StoredAnswer> DecodeStoredAnswer(absl::string_view bytes) {
                    absl::StrCat("unknown result ", answer.result));
   }
   return answer;
+}
+
+std::string EncodeClaimBatch(const ClaimBatch& batch) {
+  ValueWriter writer = Versioned();
+  writer.U64(batch.id)
+      .U64(batch.venue_id)
+      .U64(batch.cycle)
+      .U8(static_cast<uint8_t>(batch.status))
+      .Time(batch.opened_at)
+      .Time(batch.closed_at)
+      .U64(batch.close_seq)
+      .U32(batch.line_count)
+      .I64(batch.total_cents)
+      .U32(static_cast<uint32_t>(batch.subtotals.size()));
+  for (const ProgrammeSubtotal& subtotal : batch.subtotals) {
+    writer.U64(subtotal.programme_id).U32(subtotal.lines).I64(subtotal.cents);
+  }
+  writer.String(batch.lines_sha256)
+      .U32(batch.signing_key_version)
+      .String(batch.signature)
+      .String(batch.payment_reference)
+      .I64(batch.amount_paid_cents)
+      .Time(batch.paid_at)
+      .String(batch.rejection_reason)
+      .Time(batch.rejected_at);
+  return writer.Finish();
+}
+
+absl::StatusOr<ClaimBatch> DecodeClaimBatch(absl::string_view bytes) {
+  ValueReader reader(bytes);
+  RETURN_IF_ERROR(StartDecoding(reader, "claim batch"));
+  ClaimBatch batch;
+  uint8_t status = 0;
+  uint32_t subtotal_count = 0;
+  bool ok = reader.U64(batch.id) && reader.U64(batch.venue_id) &&
+            reader.U64(batch.cycle) && reader.U8(status) &&
+            reader.Time(batch.opened_at) && reader.Time(batch.closed_at) &&
+            reader.U64(batch.close_seq) && reader.U32(batch.line_count) &&
+            reader.I64(batch.total_cents) && reader.U32(subtotal_count) &&
+            subtotal_count <= bytes.size() / 20;  // 20 bytes each at least
+  for (uint32_t i = 0; ok && i < subtotal_count; ++i) {
+    ProgrammeSubtotal subtotal;
+    ok = reader.U64(subtotal.programme_id) && reader.U32(subtotal.lines) &&
+         reader.I64(subtotal.cents);
+    batch.subtotals.push_back(subtotal);
+  }
+  ok = ok && reader.String(batch.lines_sha256) &&
+       reader.U32(batch.signing_key_version) &&
+       reader.String(batch.signature) &&
+       reader.String(batch.payment_reference) &&
+       reader.I64(batch.amount_paid_cents) && reader.Time(batch.paid_at) &&
+       reader.String(batch.rejection_reason) && reader.Time(batch.rejected_at);
+  RETURN_IF_ERROR(FinishDecoding(ok, reader, "claim batch"));
+  if (status < static_cast<uint8_t>(BatchStatus::kOpen) ||
+      status > static_cast<uint8_t>(BatchStatus::kEmpty)) {
+    return Corrupt("claim batch", absl::StrCat("unknown status ", status));
+  }
+  batch.status = static_cast<BatchStatus>(status);
+  return batch;
+}
+
+std::string EncodeClearingCycle(const ClearingCycle& cycle) {
+  return Versioned().U64(cycle.number).Time(cycle.opened_at).Finish();
+}
+
+absl::StatusOr<ClearingCycle> DecodeClearingCycle(absl::string_view bytes) {
+  ValueReader reader(bytes);
+  RETURN_IF_ERROR(StartDecoding(reader, "clearing cycle"));
+  ClearingCycle cycle;
+  bool ok = reader.U64(cycle.number) && reader.Time(cycle.opened_at);
+  RETURN_IF_ERROR(FinishDecoding(ok, reader, "clearing cycle"));
+  return cycle;
+}
+
+std::string EncodeSigningKey(const SigningKey& key) {
+  return Versioned()
+      .U32(key.version)
+      .String(key.private_key)
+      .String(key.public_key)
+      .Time(key.created_at)
+      .Finish();
+}
+
+absl::StatusOr<SigningKey> DecodeSigningKey(absl::string_view bytes) {
+  ValueReader reader(bytes);
+  RETURN_IF_ERROR(StartDecoding(reader, "signing key"));
+  SigningKey key;
+  bool ok = reader.U32(key.version) && reader.String(key.private_key) &&
+            reader.String(key.public_key) && reader.Time(key.created_at);
+  RETURN_IF_ERROR(FinishDecoding(ok, reader, "signing key"));
+  return key;
 }
 
 std::string EncodeIssuance(const Issuance& issuance) {

@@ -1,7 +1,7 @@
 // The byte layout of every stored value.
 //
-// Every value starts with a format version byte (kRecordFormatV1, or
-// version 2 for journal entries, programmes, booklets and venues).
+// Every value starts with a format version byte: kRecordFormatV1, or the
+// later version a record moved to (the constants below say which).
 // Decoding checks the version, every enum value and the exact length: a
 // corrupt or truncated value is a DataLoss error, never a crash or a guess.
 //
@@ -33,6 +33,9 @@ inline constexpr uint8_t kProgrammeFormatV2 = 2;
 inline constexpr uint8_t kBookletFormatV2 = 2;
 // And venues (version 1 plus address and payment details).
 inline constexpr uint8_t kVenueFormatV2 = 2;
+// Passes and stored answers in version 2 give their redemption's batch.
+inline constexpr uint8_t kPassFormatV2 = 2;
+inline constexpr uint8_t kStoredAnswerFormatV2 = 2;
 // Programmes and venues in version 3 append their territories.
 inline constexpr uint8_t kProgrammeFormatV3 = 3;
 inline constexpr uint8_t kVenueFormatV3 = 3;
@@ -62,10 +65,23 @@ std::string EncodeStoredAnswer(const StoredAnswer& answer);
 [[nodiscard]] absl::StatusOr<StoredAnswer> DecodeStoredAnswer(
     absl::string_view bytes);
 
+std::string EncodeClaimBatch(const ClaimBatch& batch);
+[[nodiscard]] absl::StatusOr<ClaimBatch> DecodeClaimBatch(
+    absl::string_view bytes);
+
+std::string EncodeClearingCycle(const ClearingCycle& cycle);
+[[nodiscard]] absl::StatusOr<ClearingCycle> DecodeClearingCycle(
+    absl::string_view bytes);
+
+std::string EncodeSigningKey(const SigningKey& key);
+[[nodiscard]] absl::StatusOr<SigningKey> DecodeSigningKey(
+    absl::string_view bytes);
+
 std::string EncodeIssuance(const Issuance& issuance);
 [[nodiscard]] absl::StatusOr<Issuance> DecodeIssuance(absl::string_view bytes);
 
-// Metadata counters and settings in the default family.
+// Metadata counters and settings in the default family, and the batch ids
+// of the batch log.
 std::string EncodeMetaNumber(uint64_t value);
 [[nodiscard]] absl::StatusOr<uint64_t> DecodeMetaNumber(
     absl::string_view bytes);

@@ -129,7 +129,8 @@ enum class PassState : uint8_t {
 
 // Where and when a pass was redeemed.
 struct RedemptionInfo {
-  uint64_t seq = 0;  // journal sequence number; also the claim line's key
+  uint64_t seq = 0;       // journal sequence number; also the claim line's key
+  uint64_t batch_id = 0;  // the claim batch holding the line
   uint64_t venue_id = 0;
   std::string terminal_id;
   absl::Time scanned_at;   // the terminal's clock
@@ -155,6 +156,72 @@ struct ClaimLine {
   absl::Time scanned_at;
   absl::Time recorded_at;
   bool operator==(const ClaimLine&) const = default;
+};
+
+// Persisted: never renumber. A batch is open while it collects its venue's
+// claim lines; closing fixes its lines and totals for good; the mandatary
+// then pays it (acknowledged) or rejects it (it can be resubmitted, and is
+// closed again). A batch whose lines were all cancelled closes as empty and
+// is never paid.
+enum class BatchStatus : uint8_t {
+  kOpen = 1,
+  kClosed = 2,
+  kPaid = 3,
+  kRejected = 4,
+  kEmpty = 5,
+};
+
+struct ProgrammeSubtotal {
+  uint64_t programme_id = 0;
+  uint32_t lines = 0;
+  int64_t cents = 0;
+  bool operator==(const ProgrammeSubtotal&) const = default;
+};
+
+// One venue's claim for one clearing cycle (or part of it, when the size
+// limit split it). Its lines are keyed (batch id, redemption seq).
+struct ClaimBatch {
+  uint64_t id = 0;
+  uint64_t venue_id = 0;
+  uint64_t cycle = 0;
+  BatchStatus status = BatchStatus::kOpen;
+  absl::Time opened_at;
+  // Set by closing.
+  absl::Time closed_at;
+  // Position in the mandatary's log of closed batches; a resubmission after
+  // a rejection moves the batch to a new, later position.
+  uint64_t close_seq = 0;
+  uint32_t line_count = 0;
+  int64_t total_cents = 0;
+  std::vector<ProgrammeSubtotal> subtotals;  // by programme id
+  std::string lines_sha256;                  // 32 raw bytes
+  uint32_t signing_key_version = 0;
+  std::string signature;  // Ed25519 over the batch statement
+  // Set by the mandatary's acknowledgement.
+  std::string payment_reference;
+  int64_t amount_paid_cents = 0;
+  absl::Time paid_at;
+  // Set by the latest rejection.
+  std::string rejection_reason;
+  absl::Time rejected_at;
+  bool operator==(const ClaimBatch&) const = default;
+};
+
+// A clearing cycle: every batch opened in it closes at its cut-off.
+struct ClearingCycle {
+  uint64_t number = 1;
+  absl::Time opened_at;
+  bool operator==(const ClearingCycle&) const = default;
+};
+
+// The service's key for signing batch statements. Statements keep the
+// version they were signed with, so rotation keeps them verifiable.
+struct SigningKey {
+  uint32_t version = 0;
+  std::string private_key;  // 32 raw bytes; never leaves the store
+  std::string public_key;   // 32 raw bytes
+  absl::Time created_at;
+  bool operator==(const SigningKey&) const = default;
 };
 
 // Persisted: never renumber.

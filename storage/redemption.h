@@ -60,6 +60,7 @@ enum class CancelResult : uint8_t {
   kNotRedeemed = 3,
   kNotSameTerminal = 4,
   kWindowElapsed = 5,
+  kBatchClosed = 6,
 };
 
 struct RedeemCommand {

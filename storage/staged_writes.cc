@@ -61,16 +61,29 @@ void StagedWrites::PutAnswer(const std::string& idempotency_key,
   answers_[idempotency_key] = answer;
 }
 
-void StagedWrites::PutClaimLine(uint64_t venue_id, uint64_t seq,
+void StagedWrites::PutClaimLine(uint64_t batch_id, uint64_t seq,
                                 const ClaimLine& line) {
   batch_
-      .Put(database_.Family(FixedFamily::kClaims), ClaimKey(venue_id, seq),
+      .Put(database_.Family(FixedFamily::kClaims), ClaimKey(batch_id, seq),
            EncodeClaimLine(line))
       .PermitUncheckedError();
 }
 
-void StagedWrites::DeleteClaimLine(uint64_t venue_id, uint64_t seq) {
-  batch_.Delete(database_.Family(FixedFamily::kClaims), ClaimKey(venue_id, seq))
+void StagedWrites::DeleteClaimLine(uint64_t batch_id, uint64_t seq) {
+  batch_.Delete(database_.Family(FixedFamily::kClaims), ClaimKey(batch_id, seq))
+      .PermitUncheckedError();
+}
+
+void StagedWrites::PutOpenedBatch(const ClaimBatch& batch) {
+  batch_
+      .Put(database_.Family(FixedFamily::kBatches), IdKey(batch.id),
+           EncodeClaimBatch(batch))
+      .PermitUncheckedError();
+  batch_.Put(database_.Family(FixedFamily::kOpenBatches), IdKey(batch.id), "")
+      .PermitUncheckedError();
+  batch_
+      .Put(database_.Family(FixedFamily::kVenueBatches),
+           VenueBatchKey(batch.venue_id, batch.id), "")
       .PermitUncheckedError();
 }
 

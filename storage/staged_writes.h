@@ -45,8 +45,11 @@ class StagedWrites {
   void PutPass(uint64_t serial, const PassRecord& pass);
   void PutAnswer(const std::string& idempotency_key,
                  const StoredAnswer& answer);
-  void PutClaimLine(uint64_t venue_id, uint64_t seq, const ClaimLine& line);
-  void DeleteClaimLine(uint64_t venue_id, uint64_t seq);
+  void PutClaimLine(uint64_t batch_id, uint64_t seq, const ClaimLine& line);
+  void DeleteClaimLine(uint64_t batch_id, uint64_t seq);
+  // The records of a batch being opened: the batch, its open-batch and
+  // venue index entries.
+  void PutOpenedBatch(const ClaimBatch& batch);
   void PutJournalEntry(uint64_t seq, const JournalEntry& entry);
   // Adds `delta` to a programme's usage counter (a merge: no read).
   void AddToUsage(uint64_t programme_id, UsageCounter counter, int64_t delta);

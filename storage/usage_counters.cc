@@ -146,6 +146,12 @@ absl::StatusOr<ProgrammeCounters> ReadProgrammeCounters(
       case UsageCounter::kVoided:
         counters.voided = count;
         break;
+      case UsageCounter::kClaimed:
+        counters.claimed = count;
+        break;
+      case UsageCounter::kPaid:
+        counters.paid = count;
+        break;
       default:
         return absl::DataLossError(
             absl::StrCat("corrupt usage key: unknown counter kind ", kind));

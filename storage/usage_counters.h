@@ -35,6 +35,8 @@ enum class UsageCounter : uint8_t {
   kRedeemed = 3,   // passes now redeemed (a cancellation takes one back)
   kCancelled = 4,  // redemptions cancelled
   kVoided = 5,     // passes voided
+  kClaimed = 6,    // passes whose claim line is in a closed batch
+  kPaid = 7,       // passes whose batch the mandatary acknowledged
 };
 
 // Key of a programme-wide counter.
@@ -66,6 +68,8 @@ struct ProgrammeCounters {
   int64_t redeemed = 0;
   int64_t cancelled = 0;
   int64_t voided = 0;
+  int64_t claimed = 0;
+  int64_t paid = 0;
   // Distributors holding passes now, by reference.
   std::vector<DistributorCounters> distributors;
 };

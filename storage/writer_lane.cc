@@ -16,9 +16,18 @@ WriterLane::WriterLane(std::string name, const Database& database,
 WriterLane::~WriterLane() { Stop(); }
 
 void WriterLane::Submit(std::unique_ptr<LaneOperation> operation) {
+  Enqueue(std::move(operation), options_.max_queue_depth);
+}
+
+void WriterLane::SubmitBarrier(std::unique_ptr<LaneOperation> operation) {
+  Enqueue(std::move(operation), SIZE_MAX);
+}
+
+void WriterLane::Enqueue(std::unique_ptr<LaneOperation> operation,
+                         size_t max_depth) {
   {
     absl::MutexLock lock(&mu_);
-    if (!stopping_ && queue_.size() < options_.max_queue_depth) {
+    if (!stopping_ && queue_.size() < max_depth) {
       queue_.push_back(std::move(operation));
       return;
     }

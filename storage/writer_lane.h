@@ -64,11 +64,16 @@ class WriterLane {
   // Queues `operation`. When the lane is full or stopped, completes it at
   // once with UNAVAILABLE instead.
   void Submit(std::unique_ptr<LaneOperation> operation);
+  // Queues `operation` even when the lane is full: for the clearing's
+  // barriers, which must not be refused under load. A stopped lane still
+  // completes it at once with UNAVAILABLE.
+  void SubmitBarrier(std::unique_ptr<LaneOperation> operation);
 
   // Completes every queued operation, then ends the thread. Idempotent.
   void Stop();
 
  private:
+  void Enqueue(std::unique_ptr<LaneOperation> operation, size_t max_depth);
   void Run();
   bool HasWorkOrStopping() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void CommitGroup(std::deque<std::unique_ptr<LaneOperation>>& group);

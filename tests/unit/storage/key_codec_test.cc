@@ -76,17 +76,23 @@ TEST(KeyCodecTest, IdKeyRoundTrip) {
   }
 }
 
-TEST(KeyCodecTest, ClaimKeyRoundTrip) {
-  for (uint64_t venue : kInterestingNumbers) {
-    for (uint64_t seq : kInterestingNumbers) {
-      const std::string key = ClaimKey(venue, seq);
+TEST(KeyCodecTest, ClaimAndVenueBatchKeysRoundTrip) {
+  for (uint64_t first : kInterestingNumbers) {
+    for (uint64_t second : kInterestingNumbers) {
+      const std::string key = ClaimKey(first, second);
       EXPECT_EQ(key.size(), 16u);
       absl::StatusOr<ClaimKeyParts> parsed = ParseClaimKey(key);
       ASSERT_TRUE(parsed.ok()) << parsed.status();
-      EXPECT_EQ(parsed->venue_id, venue);
-      EXPECT_EQ(parsed->seq, seq);
+      EXPECT_EQ(parsed->batch_id, first);
+      EXPECT_EQ(parsed->seq, second);
+      absl::StatusOr<VenueBatchKeyParts> venue_batch =
+          ParseVenueBatchKey(VenueBatchKey(first, second));
+      ASSERT_TRUE(venue_batch.ok()) << venue_batch.status();
+      EXPECT_EQ(venue_batch->venue_id, first);
+      EXPECT_EQ(venue_batch->batch_id, second);
     }
   }
+  EXPECT_FALSE(ParseVenueBatchKey("short").ok());
 }
 
 TEST(KeyCodecTest, IdKeysSortNumerically) {

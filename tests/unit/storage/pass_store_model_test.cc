@@ -100,8 +100,10 @@ class Model {
     return RedeemResult::kRedeemed;
   }
 
-  // Decides a new redemption; `seq` is the store's for a redemption.
-  RedeemOutcome Redeem(const Request& request, absl::Time now, uint64_t seq) {
+  // Decides a new redemption; `seq` and `batch_id` are the store's for a
+  // redemption.
+  RedeemOutcome Redeem(const Request& request, absl::Time now, uint64_t seq,
+                       uint64_t batch_id) {
     const absl::Time scanned_at = request.scanned_at.value_or(now);
     RedeemOutcome outcome{
         .result =
@@ -117,6 +119,7 @@ class Model {
     }
     if (outcome.result == RedeemResult::kRedeemed) {
       RedemptionInfo redemption{.seq = seq,
+                                .batch_id = batch_id,
                                 .venue_id = request.venue_id,
                                 .terminal_id = request.terminal_id,
                                 .scanned_at = scanned_at,
@@ -256,7 +259,15 @@ class PassStoreModelTest : public TempStoreTest,
                   .scanned_at = request.scanned_at});
       ASSERT_TRUE(actual.ok()) << actual.status();
       uint64_t seq = 0;
+      uint64_t batch_id = 0;
       if (actual->result == RedeemResult::kRedeemed && actual->redemption) {
+        // No cycle closes here: each venue's lines stay in one batch, across
+        // reopens too.
+        batch_id = actual->redemption->batch_id;
+        auto [batch, first] =
+            venue_batches_.emplace(request.venue_id, batch_id);
+        EXPECT_TRUE(first || batch->second == batch_id)
+            << "venue " << request.venue_id << " moved to another batch";
         recent_redemptions_.push_back(request.serial);
         if (recent_redemptions_.size() > 5) {
           recent_redemptions_.erase(recent_redemptions_.begin());
@@ -266,7 +277,8 @@ class PassStoreModelTest : public TempStoreTest,
         EXPECT_GT(seq, last_seq_) << "sequence numbers must only grow";
         last_seq_ = seq;
       }
-      const RedeemOutcome expected = model_->Redeem(request, now, seq);
+      const RedeemOutcome expected =
+          model_->Redeem(request, now, seq, batch_id);
       EXPECT_EQ(actual->result, expected.result) << actual->message;
       EXPECT_EQ(actual->serial, expected.serial);
       EXPECT_EQ(actual->programme_id, expected.programme_id);
@@ -386,6 +398,7 @@ class PassStoreModelTest : public TempStoreTest,
   std::map<std::pair<std::string, std::string>, FirstAnswer> answers_;
   std::vector<std::pair<std::string, std::string>> answered_keys_;
   uint64_t last_seq_ = 0;
+  std::map<uint64_t, uint64_t> venue_batches_;  // venue -> its batch
   std::optional<absl::Time> last_recorded_at_;
   std::vector<uint64_t> recent_redemptions_;  // serials, newest last
 };

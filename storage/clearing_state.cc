@@ -1,0 +1,122 @@
+#include "storage/clearing_state.h"
+
+namespace passclear::storage {
+
+void ClearingState::Load(const ClearingCycle& cycle, uint64_t next_batch_id,
+                         const std::vector<ClaimBatch>& open_batches) {
+  {
+    absl::MutexLock lock(&cycle_mu_);
+    cycle_ = cycle;
+  }
+  cycle_number_.store(cycle.number);
+  next_batch_id_.store(next_batch_id);
+  for (const ClaimBatch& batch : open_batches) {
+    Shard& shard = ShardOf(batch.venue_id);
+    absl::MutexLock lock(&shard.mu);
+    OpenBatch& open = shard.by_venue[batch.venue_id];
+    // Two open batches of one venue: the newer is the one lines go to; the
+    // older awaits its close (the caller closes every earlier cycle's).
+    if (batch.id > open.batch_id) {
+      open = {.batch_id = batch.id,
+              .cycle = batch.cycle,
+              .opened_at = batch.opened_at,
+              .durable = true};
+    }
+  }
+}
+
+absl::StatusOr<ClearingState::LineSlot> ClearingState::AddLine(
+    uint64_t venue_id, absl::Time now) {
+  const uint64_t cycle = cycle_number_.load(std::memory_order_acquire);
+  Shard& shard = ShardOf(venue_id);
+  absl::MutexLock lock(&shard.mu);
+  LineSlot slot;
+  auto it = shard.by_venue.find(venue_id);
+  if (it != shard.by_venue.end() && it->second.cycle == cycle) {
+    OpenBatch& open = it->second;
+    if (!open.lines) {
+      absl::StatusOr<uint32_t> lines = count_lines_(open.batch_id);
+      if (!lines.ok()) return lines.status();
+      open.lines = *lines;
+    }
+    if (*open.lines < max_batch_lines_) {
+      ++*open.lines;
+      slot.batch_id = open.batch_id;
+      if (!open.durable) slot.opened = OpenedRecord(venue_id, open);
+      return slot;
+    }
+    slot.full_batch_id = open.batch_id;
+  }
+  // A new batch: the venue had none, its batch belongs to an earlier cycle
+  // (the cycle's close takes care of it) or is full.
+  const uint64_t id = next_batch_id_.fetch_add(1);
+  OpenBatch& open = shard.by_venue[venue_id];
+  open = {.batch_id = id, .cycle = cycle, .opened_at = now, .lines = 1};
+  slot.batch_id = id;
+  slot.opened = OpenedRecord(venue_id, open);
+  return slot;
+}
+
+ClaimBatch ClearingState::OpenedRecord(uint64_t venue_id,
+                                       const OpenBatch& open) {
+  return {.id = open.batch_id,
+          .venue_id = venue_id,
+          .cycle = open.cycle,
+          .status = BatchStatus::kOpen,
+          .opened_at = open.opened_at};
+}
+
+void ClearingState::MarkOpened(uint64_t venue_id, uint64_t batch_id) {
+  Shard& shard = ShardOf(venue_id);
+  absl::MutexLock lock(&shard.mu);
+  auto it = shard.by_venue.find(venue_id);
+  if (it != shard.by_venue.end() && it->second.batch_id == batch_id) {
+    it->second.durable = true;
+  }
+}
+
+bool ClearingState::RemoveLine(uint64_t venue_id, uint64_t batch_id) {
+  const uint64_t cycle = cycle_number_.load(std::memory_order_acquire);
+  Shard& shard = ShardOf(venue_id);
+  absl::MutexLock lock(&shard.mu);
+  auto it = shard.by_venue.find(venue_id);
+  if (it == shard.by_venue.end() || it->second.batch_id != batch_id ||
+      it->second.cycle != cycle) {
+    return false;
+  }
+  if (it->second.lines && *it->second.lines > 0) --*it->second.lines;
+  return true;
+}
+
+ClearingCycle ClearingState::cycle() const {
+  absl::MutexLock lock(&cycle_mu_);
+  return cycle_;
+}
+
+std::vector<uint64_t> ClearingState::AdvanceCycle(const ClearingCycle& next) {
+  const uint64_t closing = next.number - 1;
+  {
+    absl::MutexLock lock(&cycle_mu_);
+    cycle_ = next;
+    cycle_number_.store(next.number, std::memory_order_release);
+  }
+  std::vector<uint64_t> left_open;
+  for (Shard& shard : shards_) {
+    absl::MutexLock lock(&shard.mu);
+    for (const auto& [venue_id, open] : shard.by_venue) {
+      if (open.cycle <= closing) left_open.push_back(open.batch_id);
+    }
+  }
+  return left_open;
+}
+
+void ClearingState::ForgetClosed(uint64_t venue_id, uint64_t batch_id) {
+  Shard& shard = ShardOf(venue_id);
+  absl::MutexLock lock(&shard.mu);
+  auto it = shard.by_venue.find(venue_id);
+  if (it != shard.by_venue.end() && it->second.batch_id == batch_id) {
+    shard.by_venue.erase(it);
+  }
+}
+
+}  // namespace passclear::storage
