@@ -347,9 +347,8 @@ absl::StatusOr<std::vector<ClaimBatch>> PassStore::ListClosedBatches(
     ASSIGN_OR_RETURN(
         uint64_t close_seq,
         ParseIdKey(absl::string_view(it->key().data(), it->key().size())));
-    ASSIGN_OR_RETURN(
-        uint64_t batch_id,
-        ParseIdKey(absl::string_view(it->value().data(), it->value().size())));
+    ASSIGN_OR_RETURN(uint64_t batch_id,
+                     DecodeValue(&DecodeMetaNumber, it->value()));
     ASSIGN_OR_RETURN(ClaimBatch batch, ReadBatch(batch_id));
     // A resubmitted batch appears at its old position too: the log shows it
     // where it is now.
