@@ -25,15 +25,14 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
+#include "clients/passctl_call.h"
+#include "clients/passctl_clearing.h"
 #include "clients/passctl_output.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 #include "passclear/v1/admin.grpc.pb.h"
 #include "passclear/v1/redemption.grpc.pb.h"
 
-ABSL_FLAG(std::string, server, "127.0.0.1:50051", "passclear-server address");
-ABSL_FLAG(bool, json, false, "print answers as JSON");
-ABSL_FLAG(absl::Duration, timeout, absl::Seconds(10), "deadline of the call");
 ABSL_FLAG(uint64_t, venue, 0, "venue id");
 ABSL_FLAG(std::string, terminal, "passctl", "terminal id");
 ABSL_FLAG(std::string, request_id, "",
@@ -73,17 +72,7 @@ ABSL_FLAG(std::vector<std::string>, territories, {},
 namespace passclear::passctl {
 namespace {
 
-constexpr int kDone = 0;
-constexpr int kRefused = 1;
-constexpr int kUsage = 2;
-constexpr int kCallFailed = 3;
-
-struct Command {
-  std::string usage;
-  std::string help;
-};
-
-const std::map<std::string, Command>& Commands() {
+const std::map<std::string, Command>& RedemptionAndAdminCommands() {
   static const auto* commands = new std::map<std::string, Command>{
       {"redeem",
        {"redeem CODE --venue=ID [--terminal=ID] [--request_id=ID] "
@@ -152,6 +141,16 @@ const std::map<std::string, Command>& Commands() {
   return *commands;
 }
 
+const std::map<std::string, Command>& Commands() {
+  static const auto* all = [] {
+    auto* merged =
+        new std::map<std::string, Command>(RedemptionAndAdminCommands());
+    merged->insert(ClearingCommands().begin(), ClearingCommands().end());
+    return merged;
+  }();
+  return *all;
+}
+
 std::string UsageText() {
   std::string text =
       "passctl [--server=HOST:PORT] [--json] COMMAND [ARGS]\n\ncommands:\n";
@@ -162,27 +161,6 @@ std::string UsageText() {
                   "\n'passctl help COMMAND' explains one command. Exit codes: "
                   "0 done, 1 refused, 2 usage error, 3 call failed.");
   return text;
-}
-
-int UsageError(const std::string& message) {
-  std::cerr << "passctl: " << message << "\n";
-  return kUsage;
-}
-
-int CallFailed(const grpc::Status& status) {
-  // gRPC and Abseil share their status code numbering.
-  std::cerr << "passctl: call failed: "
-            << absl::StatusCodeToString(
-                   static_cast<absl::StatusCode>(status.error_code()))
-            << ": " << status.error_message() << "\n";
-  return kCallFailed;
-}
-
-std::unique_ptr<grpc::ClientContext> NewContext() {
-  auto context = std::make_unique<grpc::ClientContext>();
-  context->set_deadline(
-      absl::ToChronoTime(absl::Now() + absl::GetFlag(FLAGS_timeout)));
-  return context;
 }
 
 std::string RequestId() {
@@ -202,11 +180,6 @@ bool ParseTime(const std::string& flag, const std::string& text,
   }
   out->set_seconds(absl::ToUnixSeconds(time));
   return true;
-}
-
-std::shared_ptr<grpc::Channel> Connect() {
-  return grpc::CreateChannel(absl::GetFlag(FLAGS_server),
-                             grpc::InsecureChannelCredentials());
 }
 
 int Redeem(const std::string& code) {
@@ -444,12 +417,14 @@ int Usage() {
   }
   absl::StrAppendFormat(
       &text,
-      "redeemed:        %d (%.2f EUR)\ncancelled:       %d\n"
+      "redeemed:        %d (%.2f EUR)\nclaimed:         %d\n"
+      "paid:            %d\ncancelled:       %d\n"
       "voided:          %d\nunused:          %d\n"
       "expired unused:  %d%s\nrefund due:      %.2f EUR",
       response.redeemed(), response.redeemed_value_cents() / 100.0,
-      response.cancelled(), response.voided(), response.unused(),
-      response.expired_unused(), response.ended() ? " (programme ended)" : "",
+      response.claimed(), response.paid(), response.cancelled(),
+      response.voided(), response.unused(), response.expired_unused(),
+      response.ended() ? " (programme ended)" : "",
       response.refund_due_cents() / 100.0);
   Print(absl::GetFlag(FLAGS_json), response, text);
   return kDone;
@@ -576,6 +551,7 @@ int Run(const std::vector<std::string>& args) {
     return UsageError(
         absl::StrCat("usage: passctl ", Commands().at(name).usage));
   }
+  if (ClearingCommands().contains(name)) return RunClearingCommand(name);
   if (name == "redeem") return Redeem(args[1]);
   if (name == "check") return Check(args[1]);
   if (name == "cancel") return Cancel(args[1]);

@@ -84,6 +84,15 @@ void FillCheckResponse(const storage::PassStatus& status,
   SetTimestamp(programme.accepted_until(), response->mutable_accepted_until());
   if (status.pass.redemption) {
     FillRedemption(*status.pass.redemption, response->mutable_redemption());
+    response->set_batch_id(status.pass.redemption->batch_id);
+  }
+  // CLAIMED and PAID are derived from the batch: the pass record says
+  // REDEEMED.
+  if (status.batch_status == storage::BatchStatus::kPaid) {
+    response->set_state(v1::PASS_STATE_PAID);
+  } else if (status.batch_status == storage::BatchStatus::kClosed ||
+             status.batch_status == storage::BatchStatus::kRejected) {
+    response->set_state(v1::PASS_STATE_CLAIMED);
   }
 }
 
@@ -160,6 +169,8 @@ void FillUsage(uint64_t programme_id, const storage::UsageReport& report,
   message->set_redeemed(counters.redeemed);
   message->set_cancelled(counters.cancelled);
   message->set_voided(counters.voided);
+  message->set_claimed(counters.claimed);
+  message->set_paid(counters.paid);
   message->set_unused(report.unused);
   message->set_ended(report.ended);
   message->set_expired_unused(report.expired_unused);

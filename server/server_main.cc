@@ -26,10 +26,12 @@
 #include "grpcpp/server.h"
 #include "grpcpp/server_builder.h"
 #include "server/admin_service.h"
+#include "server/clearing_service.h"
 #include "server/demo_data.h"
 #include "server/log.h"
 #include "server/redemption_service.h"
 #include "storage/pass_store.h"
+#include "storage/venue_identifiers.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
           "gRPC listen address, host:port; port 0 picks a free port (see "
@@ -56,6 +58,17 @@ ABSL_FLAG(std::string, port_file, "",
           "scripts using --listen with port 0)");
 ABSL_FLAG(absl::Duration, shutdown_timeout, absl::Seconds(10),
           "how long in-flight calls may take to finish on SIGTERM");
+ABSL_FLAG(std::string, cycle_period, "monthly",
+          "length of a clearing cycle: 'monthly' (calendar months, UTC) or a "
+          "duration such as '24h'");
+ABSL_FLAG(uint32_t, max_batch_lines, 10000,
+          "a venue's claim batch closes when it holds this many lines");
+ABSL_FLAG(std::string, mandatary_name, "Mandataire de paiement (demo)",
+          "name of the account SEPA transfers are paid from");
+ABSL_FLAG(std::string, mandatary_iban, "FR76 3000 4000 0312 3456 7890 143",
+          "IBAN of the account SEPA transfers are paid from");
+ABSL_FLAG(std::string, mandatary_bic, "BNPAFRPPXXX",
+          "BIC of the account SEPA transfers are paid from");
 
 namespace passclear {
 
@@ -118,13 +131,47 @@ int Run() {
                           max_batch_items));
     return 2;
   }
+  std::optional<absl::Duration> cycle_period;
+  if (const std::string period = absl::GetFlag(FLAGS_cycle_period);
+      period != "monthly") {
+    absl::Duration duration;
+    if (!absl::ParseDuration(period, &duration) ||
+        duration < absl::Minutes(1)) {
+      LogError(
+          absl::StrCat("--cycle_period must be 'monthly' or a duration "
+                       "of at least 1m, got '",
+                       period, "'"));
+      return 2;
+    }
+    cycle_period = duration;
+  }
+  const uint32_t max_batch_lines = absl::GetFlag(FLAGS_max_batch_lines);
+  if (max_batch_lines < 1) {
+    LogError("--max_batch_lines must be at least 1");
+    return 2;
+  }
+  absl::StatusOr<std::string> mandatary_iban = storage::NormalizeIban(
+      "--mandatary_iban", absl::GetFlag(FLAGS_mandatary_iban));
+  absl::Status mandatary_bic =
+      storage::CheckBic("--mandatary_bic", absl::GetFlag(FLAGS_mandatary_bic));
+  if (!mandatary_iban.ok() || !mandatary_bic.ok()) {
+    LogError(std::string(mandatary_iban.ok()
+                             ? mandatary_bic.message()
+                             : mandatary_iban.status().message()));
+    return 2;
+  }
+  const SepaAccount mandatary{.name = absl::GetFlag(FLAGS_mandatary_name),
+                              .iban = *mandatary_iban,
+                              .bic = absl::GetFlag(FLAGS_mandatary_bic)};
   const std::string listen = absl::GetFlag(FLAGS_listen);
   storage::PassStoreOptions options{
       .path = absl::GetFlag(FLAGS_data_dir),
       .shard_count = absl::GetFlag(FLAGS_shards),
       .writer_lanes = absl::GetFlag(FLAGS_writer_lanes),
       .sync_writes = durability == "sync",
-      .cancel_window = absl::GetFlag(FLAGS_cancel_window)};
+      .cancel_window = absl::GetFlag(FLAGS_cancel_window),
+      .max_batch_lines = max_batch_lines,
+      .cycle_period = cycle_period};
   LogInfo(absl::StrCat(
       "passclear-server starting: listen=", listen, " data_dir=", options.path,
       " shards=", options.shard_count, " writer_lanes=", options.writer_lanes,
@@ -132,7 +179,9 @@ int Run() {
       " cancel_window=", absl::FormatDuration(options.cancel_window),
       " max_batch_items=", max_batch_items, " demo_data=",
       absl::GetFlag(FLAGS_demo_data) ? "true" : "false", " shutdown_timeout=",
-      absl::FormatDuration(absl::GetFlag(FLAGS_shutdown_timeout))));
+      absl::FormatDuration(absl::GetFlag(FLAGS_shutdown_timeout)),
+      " cycle_period=", absl::GetFlag(FLAGS_cycle_period),
+      " max_batch_lines=", max_batch_lines));
   if (!options.sync_writes) {
     LogWarning(
         "--durability=async: redemptions are confirmed before they are on "
@@ -156,6 +205,7 @@ int Run() {
 
   RedemptionService redemption(**store, max_batch_items);
   AdminService admin(**store);
+  ClearingService clearing(**store, mandatary);
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
@@ -163,6 +213,7 @@ int Run() {
   builder.AddListeningPort(listen, grpc::InsecureServerCredentials(), &port);
   builder.RegisterService(&redemption);
   builder.RegisterService(&admin);
+  builder.RegisterService(&clearing);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {
     LogError(absl::StrCat("cannot listen on ", listen));

@@ -24,7 +24,7 @@ enum class FixedFamily : int {
   kProgrammes = 1,   // programme id -> Programme
   kBooklets = 2,     // booklet id -> Booklet
   kVenues = 3,       // venue id -> Venue
-  kClaims = 4,       // (venue id, redemption seq) -> ClaimLine
+  kClaims = 4,       // (batch id, redemption seq) -> ClaimLine
   kJournal = 5,      // seq -> JournalEntry (redemptions, cancellations, ...)
   kIdempotency = 6,  // (terminal id, request id) -> StoredAnswer
   kIssuances = 7,    // first serial -> Issuance

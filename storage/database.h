@@ -25,8 +25,10 @@ namespace passclear::storage {
 // The version of the store's layout as a whole (families, keys, values).
 // Caution: bump it, with a migration, when any on-disk layout changes.
 // 2: the "issuances" family and programme keys (authenticated codes).
-// 3: the "usage" family (merged per-programme counters), programme
-//    territories and venue territories.
+// 3: the "usage" family (merged per-programme counters), programme and
+//    venue territories, claim batches (claim lines keyed by batch, the
+//    batch, index, log and signing key families, passes and answers
+//    naming their batch).
 inline constexpr uint64_t kStoreFormatVersion = 3;
 inline constexpr uint32_t kMaxShardCount = 1024;
 

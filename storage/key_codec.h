@@ -4,7 +4,7 @@
 // variable-length part is prefixed with its length (one byte, parts are at
 // most 255 bytes) so that no key is a prefix of another by accident.
 //
-//   std::string key = ClaimKey(venue_id, seq);
+//   std::string key = ClaimKey(batch_id, seq);
 //   ASSIGN_OR_RETURN(ClaimKeyParts parts, ParseClaimKey(key));
 //
 // Caution: these layouts are on disk; changing one breaks existing stores.

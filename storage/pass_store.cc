@@ -194,6 +194,11 @@ absl::StatusOr<PassStatus> PassStore::Check(
     if (programme) status.programme = *programme;
     ASSIGN_OR_RETURN(Booklet booklet, ReadBooklet(status.pass.booklet_id));
     status.distributor = std::move(booklet.distributor);
+    if (status.pass.redemption) {
+      ASSIGN_OR_RETURN(ClaimBatch batch,
+                       ReadBatch(status.pass.redemption->batch_id));
+      status.batch_status = batch.status;
+    }
   }
   std::shared_ptr<const Venue> venue =
       venue_id ? catalog_.FindVenue(*venue_id) : nullptr;

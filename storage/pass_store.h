@@ -105,6 +105,7 @@ struct ClaimLineEntry {
 
 // 10 million passes in one issuance.
 inline constexpr uint32_t kMaxBookletsPerIssue = 1'000'000;
+inline constexpr size_t kMaxVenuesPerRegistration = 500'000;
 // From this many passes on, an issuance is ingested as SST files.
 inline constexpr uint64_t kBulkIssueThreshold = 50'000;
 
@@ -156,6 +157,10 @@ class PassStore {
   // A venue registered with `labelled = false` redeems nothing until
   // LabelVenue.
   [[nodiscard]] absl::StatusOr<Venue> RegisterVenue(const VenueSpec& spec);
+  // Registers many venues in one atomic write (onboarding a scheme's
+  // venues); errors name the venue's index. Ids are consecutive.
+  [[nodiscard]] absl::StatusOr<std::vector<Venue>> RegisterVenues(
+      const std::vector<VenueSpec>& specs);
   // Registered -> labelled; labelled -> suspended; suspended -> labelled.
   // Any other change is FAILED_PRECONDITION, saying the venue's status.
   [[nodiscard]] absl::StatusOr<Venue> LabelVenue(uint64_t venue_id);
@@ -260,6 +265,11 @@ class PassStore {
   [[nodiscard]] absl::StatusOr<std::vector<VoidOutcome>> VoidSerials(
       uint64_t first_serial, uint32_t count, const std::string& reason);
   WriterLane& LaneFor(uint64_t serial);
+  [[nodiscard]] absl::StatusOr<Venue> VenueFromSpec(
+      const VenueSpec& spec) const;
+  // Gives the venues their ids and writes them in one atomic write.
+  [[nodiscard]] absl::StatusOr<std::vector<Venue>> WriteNewVenues(
+      std::vector<Venue> venues);
 
   // Clearing internals (pass_store_clearing.cc).
   [[nodiscard]] absl::Status LoadClearing();

@@ -274,7 +274,7 @@ absl::StatusOr<std::vector<Booklet>> PassStore::IssueBooklets(
   return booklets;
 }
 
-absl::StatusOr<Venue> PassStore::RegisterVenue(const VenueSpec& spec) {
+absl::StatusOr<Venue> PassStore::VenueFromSpec(const VenueSpec& spec) const {
   const std::vector<uint64_t>& programme_ids = spec.accepted_programme_ids;
   RETURN_IF_ERROR(CheckName("name", spec.name));
   RETURN_IF_ERROR(CheckName("address", spec.address));
@@ -319,26 +319,60 @@ absl::StatusOr<Venue> PassStore::RegisterVenue(const VenueSpec& spec) {
       }
     }
   }
+  return Venue{.name = spec.name,
+               .status = spec.labelled ? VenueStatus::kLabelled
+                                       : VenueStatus::kRegistered,
+               .accepted_programme_ids = programme_ids,
+               .accepted_territories = territories,
+               .address = spec.address,
+               .siret = spec.siret,
+               .iban = std::move(iban),
+               .bic = spec.bic};
+}
 
+absl::StatusOr<Venue> PassStore::RegisterVenue(const VenueSpec& spec) {
+  ASSIGN_OR_RETURN(Venue venue, VenueFromSpec(spec));
+  ASSIGN_OR_RETURN(std::vector<Venue> registered,
+                   WriteNewVenues({std::move(venue)}));
+  return std::move(registered.front());
+}
+
+absl::StatusOr<std::vector<Venue>> PassStore::RegisterVenues(
+    const std::vector<VenueSpec>& specs) {
+  if (specs.empty() || specs.size() > kMaxVenuesPerRegistration) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("venues: 1 to ", kMaxVenuesPerRegistration,
+                     " per registration, got ", specs.size()));
+  }
+  std::vector<Venue> venues;
+  venues.reserve(specs.size());
+  for (size_t i = 0; i < specs.size(); ++i) {
+    absl::StatusOr<Venue> venue = VenueFromSpec(specs[i]);
+    if (!venue.ok()) {
+      return absl::Status(
+          venue.status().code(),
+          absl::StrCat("venues[", i, "].", venue.status().message()));
+    }
+    venues.push_back(*std::move(venue));
+  }
+  return WriteNewVenues(std::move(venues));
+}
+
+absl::StatusOr<std::vector<Venue>> PassStore::WriteNewVenues(
+    std::vector<Venue> venues) {
   absl::MutexLock lock(&admin_mu_);
-  Venue venue{.id = next_venue_id_,
-              .name = spec.name,
-              .status = spec.labelled ? VenueStatus::kLabelled
-                                      : VenueStatus::kRegistered,
-              .accepted_programme_ids = programme_ids,
-              .accepted_territories = territories,
-              .address = spec.address,
-              .siret = spec.siret,
-              .iban = std::move(iban),
-              .bic = spec.bic};
   rocksdb::WriteBatch batch;
-  batch.Put(database_->Family(FixedFamily::kVenues), IdKey(venue.id),
-            EncodeVenue(venue));
-  batch.Put(kMetaNextVenueId, EncodeMetaNumber(venue.id + 1));
-  RETURN_IF_ERROR(WriteDurably(*database_, batch, "registering a venue"));
-  next_venue_id_ = venue.id + 1;
-  catalog_.PutVenue(venue);
-  return venue;
+  uint64_t id = next_venue_id_;
+  for (Venue& venue : venues) {
+    venue.id = id++;
+    batch.Put(database_->Family(FixedFamily::kVenues), IdKey(venue.id),
+              EncodeVenue(venue));
+  }
+  batch.Put(kMetaNextVenueId, EncodeMetaNumber(id));
+  RETURN_IF_ERROR(WriteDurably(*database_, batch, "registering venues"));
+  next_venue_id_ = id;
+  for (const Venue& venue : venues) catalog_.PutVenue(venue);
+  return venues;
 }
 
 absl::StatusOr<Venue> PassStore::LabelVenue(uint64_t venue_id) {

@@ -107,6 +107,8 @@ struct PassStatus {
   Programme programme;
   // Who the pass's booklet was handed to; unset while in the reserve.
   std::optional<Distributor> distributor;
+  // The status of the batch holding the redemption's claim line.
+  std::optional<BatchStatus> batch_status;
   // What a redemption now would answer.
   RedeemResult redeemable_result = RedeemResult::kUnknownSerial;
   std::string message;

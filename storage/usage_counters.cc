@@ -32,12 +32,8 @@ std::string DistributorKey(uint64_t programme_id, uint8_t kind,
   return key;
 }
 
-// Usage values start with a version byte, as every stored value does.
-bool DecodeDelta(const rocksdb::Slice& bytes, int64_t& delta) {
-  ValueReader reader(absl::string_view(bytes.data(), bytes.size()));
-  uint8_t version = 0;
-  return reader.U8(version) && version == kRecordFormatV1 &&
-         reader.I64(delta) && reader.AtEnd();
+absl::string_view ToView(const rocksdb::Slice& slice) {
+  return absl::string_view(slice.data(), slice.size());
 }
 
 bool DecodeName(const rocksdb::Slice& bytes, std::string& name) {
@@ -56,10 +52,11 @@ class UsageMergeOperator final : public rocksdb::AssociativeMergeOperator {
     int64_t total = 0;
     int64_t delta = 0;
     // A malformed operand makes RocksDB report corruption for the key.
-    if (existing_value != nullptr && !DecodeDelta(*existing_value, total)) {
+    if (existing_value != nullptr &&
+        !DecodeUsageCount(ToView(*existing_value), total)) {
       return false;
     }
-    if (!DecodeDelta(value, delta)) return false;
+    if (!DecodeUsageCount(ToView(value), delta)) return false;
     *new_value = EncodeUsageDelta(total + delta);
     return true;
   }
@@ -82,6 +79,14 @@ std::string DistributorPassesKey(uint64_t programme_id,
 std::string DistributorNameKey(uint64_t programme_id,
                                absl::string_view reference) {
   return DistributorKey(programme_id, kDistributorNameKind, reference);
+}
+
+// Usage values start with a version byte, as every stored value does.
+bool DecodeUsageCount(absl::string_view bytes, int64_t& count) {
+  ValueReader reader(bytes);
+  uint8_t version = 0;
+  return reader.U8(version) && version == kRecordFormatV1 &&
+         reader.I64(count) && reader.AtEnd();
 }
 
 std::string EncodeUsageDelta(int64_t delta) {
@@ -120,14 +125,15 @@ absl::StatusOr<ProgrammeCounters> ReadProgrammeCounters(
       DistributorCounters& distributor =
           distributors[std::string(rest.substr(1))];
       distributor.reference = std::string(rest.substr(1));
-      const bool decoded = kind == kDistributorNameKind
-                               ? DecodeName(value, distributor.name)
-                               : DecodeDelta(value, distributor.passes);
+      const bool decoded =
+          kind == kDistributorNameKind
+              ? DecodeName(value, distributor.name)
+              : DecodeUsageCount(ToView(value), distributor.passes);
       if (!decoded) return absl::DataLossError("corrupt usage value");
       continue;
     }
     int64_t count = 0;
-    if (!DecodeDelta(value, count)) {
+    if (!DecodeUsageCount(ToView(value), count)) {
       return absl::DataLossError("corrupt usage counter value");
     }
     switch (static_cast<UsageCounter>(kind)) {

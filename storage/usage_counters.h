@@ -50,6 +50,9 @@ std::string DistributorNameKey(uint64_t programme_id,
 
 // A merge operand.
 std::string EncodeUsageDelta(int64_t delta);
+// Reads a counter value (a merge operand, or operands added up); false when
+// the bytes are not one.
+[[nodiscard]] bool DecodeUsageCount(absl::string_view bytes, int64_t& count);
 // The value stored at DistributorNameKey.
 std::string EncodeDistributorName(absl::string_view name);
 

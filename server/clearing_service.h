@@ -1,0 +1,73 @@
+// The gRPC handlers of passclear.v1.ClearingService: the payment
+// mandatary's log of closed batches, payment acknowledgements, SEPA export,
+// signed statements, and the operator's cycle close and audit.
+//
+// Closing a cycle and reconciling read much of the store; they run inline
+// in the handler, which occupies one callback thread for their duration
+// (seconds at national scale). They are rare operator calls.
+#ifndef PASSCLEAR_SERVER_CLEARING_SERVICE_H_
+#define PASSCLEAR_SERVER_CLEARING_SERVICE_H_
+
+#include "passclear/v1/clearing.grpc.pb.h"
+#include "server/sepa_credit_transfer.h"
+#include "storage/pass_store.h"
+
+namespace passclear {
+
+class ClearingService final : public v1::ClearingService::CallbackService {
+ public:
+  // `mandatary` is the account transfers are paid from.
+  ClearingService(storage::PassStore& store, SepaAccount mandatary)
+      : store_(store), mandatary_(std::move(mandatary)) {}
+
+  grpc::ServerUnaryReactor* CloseCycle(
+      grpc::CallbackServerContext* context,
+      const v1::CloseCycleRequest* request,
+      v1::CloseCycleResponse* response) override;
+  grpc::ServerUnaryReactor* ListClosedBatches(
+      grpc::CallbackServerContext* context,
+      const v1::ListClosedBatchesRequest* request,
+      v1::ListClosedBatchesResponse* response) override;
+  grpc::ServerUnaryReactor* GetBatch(grpc::CallbackServerContext* context,
+                                     const v1::BatchRef* request,
+                                     v1::ClaimBatch* response) override;
+  grpc::ServerWriteReactor<v1::BatchLines>* StreamBatchLines(
+      grpc::CallbackServerContext* context,
+      const v1::BatchRef* request) override;
+  grpc::ServerUnaryReactor* AcknowledgeBatch(
+      grpc::CallbackServerContext* context,
+      const v1::AcknowledgeBatchRequest* request,
+      v1::ClaimBatch* response) override;
+  grpc::ServerUnaryReactor* RejectBatch(grpc::CallbackServerContext* context,
+                                        const v1::RejectBatchRequest* request,
+                                        v1::ClaimBatch* response) override;
+  grpc::ServerUnaryReactor* ResubmitBatch(grpc::CallbackServerContext* context,
+                                          const v1::BatchRef* request,
+                                          v1::ClaimBatch* response) override;
+  grpc::ServerUnaryReactor* ExportCreditTransfers(
+      grpc::CallbackServerContext* context,
+      const v1::ExportCreditTransfersRequest* request,
+      v1::ExportCreditTransfersResponse* response) override;
+  grpc::ServerUnaryReactor* GetBatchStatement(
+      grpc::CallbackServerContext* context, const v1::BatchRef* request,
+      v1::BatchStatement* response) override;
+  grpc::ServerUnaryReactor* ListSigningKeys(
+      grpc::CallbackServerContext* context,
+      const v1::ListSigningKeysRequest* request,
+      v1::ListSigningKeysResponse* response) override;
+  grpc::ServerUnaryReactor* RotateSigningKey(
+      grpc::CallbackServerContext* context,
+      const v1::RotateSigningKeyRequest* request,
+      v1::SigningKey* response) override;
+  grpc::ServerUnaryReactor* Reconcile(grpc::CallbackServerContext* context,
+                                      const v1::ReconcileRequest* request,
+                                      v1::ReconcileResponse* response) override;
+
+ private:
+  storage::PassStore& store_;
+  const SepaAccount mandatary_;
+};
+
+}  // namespace passclear
+
+#endif  // PASSCLEAR_SERVER_CLEARING_SERVICE_H_
