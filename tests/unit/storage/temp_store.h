@@ -254,9 +254,8 @@ class TempStoreTest : public ::testing::Test {
   FakeClock clock_{TestEpoch()};
   // Few shards keep the many opens and reopens of the tests fast; cycles
   // close only when a test says so, whatever its clock shows.
-  PassStoreOptions options_{.shard_count = 4,
-                            .writer_lanes = 2,
-                            .close_cycles_automatically = false};
+  PassStoreOptions options_{
+      .shard_count = 4, .writer_lanes = 2, .close_cycles_automatically = false};
   std::string directory_;
   std::string path_;
   std::unique_ptr<PassStore> store_;
