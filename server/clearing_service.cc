@@ -148,6 +148,7 @@ grpc::ServerUnaryReactor* ClearingService::ExportCreditTransfers(
       {request->batch_ids().begin(), request->batch_ids().end()},
       execution_date);
   if (file.ok()) {
+    metrics_.ObserveExport(static_cast<int>(file->transfer_count));
     response->set_xml(std::move(file->xml));
     response->set_message_id(file->message_id);
     response->set_transfer_count(file->transfer_count);

@@ -9,6 +9,7 @@
 #define PASSCLEAR_SERVER_CLEARING_SERVICE_H_
 
 #include "passclear/v1/clearing.grpc.pb.h"
+#include "server/redemption_metrics.h"
 #include "server/sepa_credit_transfer.h"
 #include "storage/pass_store.h"
 
@@ -17,8 +18,9 @@ namespace passclear {
 class ClearingService final : public v1::ClearingService::CallbackService {
  public:
   // `mandatary` is the account transfers are paid from.
-  ClearingService(storage::PassStore& store, SepaAccount mandatary)
-      : store_(store), mandatary_(std::move(mandatary)) {}
+  ClearingService(storage::PassStore& store, SepaAccount mandatary,
+                  RedemptionMetrics& metrics)
+      : store_(store), mandatary_(std::move(mandatary)), metrics_(metrics) {}
 
   grpc::ServerUnaryReactor* CloseCycle(
       grpc::CallbackServerContext* context,
@@ -66,6 +68,7 @@ class ClearingService final : public v1::ClearingService::CallbackService {
  private:
   storage::PassStore& store_;
   const SepaAccount mandatary_;
+  RedemptionMetrics& metrics_;
 };
 
 }  // namespace passclear

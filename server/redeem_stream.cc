@@ -8,8 +8,9 @@
 
 namespace passclear {
 
-RedeemStreamReactor::RedeemStreamReactor(storage::PassStore& store)
-    : store_(store) {
+RedeemStreamReactor::RedeemStreamReactor(storage::PassStore& store,
+                                         RedemptionMetrics& metrics)
+    : store_(store), metrics_(metrics) {
   StartRead(&request_);
 }
 
@@ -30,6 +31,7 @@ void RedeemStreamReactor::OnReadDone(bool ok) {
         v1::RedeemResponse response;
         response.set_request_id(request_.request_id());
         FillCounterfeit(input->command.serial, &response);
+        metrics_.ObserveRedeem(response);
         pending_.push_back(std::move(response));
       } else {
         // request_ is the next read's buffer as soon as the lock is
@@ -41,11 +43,13 @@ void RedeemStreamReactor::OnReadDone(bool ok) {
   }
   if (ok && input.ok() && !input->counterfeit) {
     // Outside the lock: a refused submission answers at once, on this thread.
-    store_.Redeem(std::move(input->command),
-                  [this, request_id = std::move(request_id)](
-                      absl::StatusOr<storage::RedeemOutcome> outcome) {
-                    OnAnswer(std::move(outcome), request_id);
-                  });
+    store_.Redeem(
+        std::move(input->command),
+        [this, request_id = std::move(request_id), submitted = absl::Now()](
+            absl::StatusOr<storage::RedeemOutcome> outcome) {
+          metrics_.ObserveDurable(absl::Now() - submitted);
+          OnAnswer(std::move(outcome), request_id);
+        });
   }
   Actions actions;
   {
@@ -66,10 +70,12 @@ void RedeemStreamReactor::OnAnswer(
     response.set_request_id(request_id);
     if (outcome.ok()) {
       FillRedeemResponse(*outcome, &response);
+      metrics_.ObserveRedeem(response);
       pending_.push_back(std::move(response));
     } else if (absl::IsAlreadyExists(outcome.status())) {
       response.set_result(v1::REDEEM_RESULT_REQUEST_ID_CONFLICT);
       response.set_message(std::string(outcome.status().message()));
+      metrics_.ObserveRedeem(response);
       pending_.push_back(std::move(response));
     } else if (status_.ok()) {
       // Nothing was decided for this request: end the stream so that the

@@ -19,6 +19,7 @@
 #include "absl/synchronization/mutex.h"
 #include "grpcpp/support/server_callback.h"
 #include "passclear/v1/redemption.pb.h"
+#include "server/redemption_metrics.h"
 #include "storage/pass_store.h"
 
 namespace passclear {
@@ -28,7 +29,7 @@ class RedeemStreamReactor final
  public:
   static constexpr int kMaxInFlight = 256;
 
-  explicit RedeemStreamReactor(storage::PassStore& store);
+  RedeemStreamReactor(storage::PassStore& store, RedemptionMetrics& metrics);
 
   void OnReadDone(bool ok) override;
   void OnWriteDone(bool ok) override;
@@ -50,6 +51,7 @@ class RedeemStreamReactor final
   void Start(const Actions& actions);
 
   storage::PassStore& store_;
+  RedemptionMetrics& metrics_;
   v1::RedeemRequest request_;  // the buffer of the read in progress
 
   absl::Mutex mu_;

@@ -7,6 +7,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
 #include "server/code_check.h"
 #include "server/grpc_status.h"
 #include "server/proto_convert.h"
@@ -100,14 +101,19 @@ grpc::ServerUnaryReactor* RedemptionService::Redeem(
   if (input->counterfeit) {
     response->set_request_id(request->request_id());
     FillCounterfeit(input->command.serial, response);
+    metrics_.ObserveRedeem(*response);
     reactor->Finish(grpc::Status::OK);
     return reactor;
   }
   store_.Redeem(std::move(input->command),
-                [reactor, request,
-                 response](absl::StatusOr<storage::RedeemOutcome> outcome) {
+                [this, reactor, request, response, submitted = absl::Now()](
+                    absl::StatusOr<storage::RedeemOutcome> outcome) {
+                  metrics_.ObserveDurable(absl::Now() - submitted);
                   response->set_request_id(request->request_id());
-                  if (outcome.ok()) FillRedeemResponse(*outcome, response);
+                  if (outcome.ok()) {
+                    FillRedeemResponse(*outcome, response);
+                    metrics_.ObserveRedeem(*response);
+                  }
                   reactor->Finish(ToGrpcStatus(outcome.status()));
                 });
   return reactor;
@@ -128,6 +134,7 @@ grpc::ServerUnaryReactor* RedemptionService::RedeemBatch(
   // The last item to complete finishes the call, after which neither
   // `request` nor `response` may be touched: the loop bound is read once.
   const int item_count = request->items_size();
+  metrics_.ObserveBatchItems(item_count);
   for (int i = 0; i < item_count; ++i) response->add_results();
   auto completion = std::make_shared<BatchCompletion>(reactor, item_count);
   for (int i = 0; i < item_count; ++i) {
@@ -138,11 +145,13 @@ grpc::ServerUnaryReactor* RedemptionService::RedeemBatch(
     if (!code.ok()) {
       FillRefusal(v1::REDEEM_RESULT_MALFORMED_CODE, 0, code.status().message(),
                   result);
+      metrics_.ObserveRedeem(*result);
       completion->ItemDone();
       continue;
     }
     if (code->counterfeit) {
       FillCounterfeit(code->serial, result);
+      metrics_.ObserveRedeem(*result);
       completion->ItemDone();
       continue;
     }
@@ -156,13 +165,16 @@ grpc::ServerUnaryReactor* RedemptionService::RedeemBatch(
         .scanned_at =
             *ParseScanTime("", item.has_scanned_at(), item.scanned_at(), now)};
     store_.Redeem(std::move(command),
-                  [completion, result,
-                   serial](absl::StatusOr<storage::RedeemOutcome> outcome) {
+                  [this, completion, result, serial, submitted = absl::Now()](
+                      absl::StatusOr<storage::RedeemOutcome> outcome) {
+                    metrics_.ObserveDurable(absl::Now() - submitted);
                     if (outcome.ok()) {
                       FillRedeemResponse(*outcome, result);
+                      metrics_.ObserveRedeem(*result);
                     } else if (absl::IsAlreadyExists(outcome.status())) {
                       FillRefusal(v1::REDEEM_RESULT_REQUEST_ID_CONFLICT, serial,
                                   outcome.status().message(), result);
+                      metrics_.ObserveRedeem(*result);
                     } else {
                       completion->Fail(outcome.status());
                     }
@@ -174,7 +186,7 @@ grpc::ServerUnaryReactor* RedemptionService::RedeemBatch(
 
 grpc::ServerBidiReactor<v1::RedeemRequest, v1::RedeemResponse>*
 RedemptionService::RedeemStream(grpc::CallbackServerContext*) {
-  return new RedeemStreamReactor(store_);
+  return new RedeemStreamReactor(store_, metrics_);
 }
 
 grpc::ServerUnaryReactor* RedemptionService::CheckPass(
@@ -222,15 +234,18 @@ grpc::ServerUnaryReactor* RedemptionService::CancelRedemption(
     reactor->Finish(ToGrpcStatus(valid));
     return reactor;
   }
-  store_.Cancel(
-      {.serial = code->serial,
-       .venue_id = request->venue_id(),
-       .terminal_id = request->terminal_id(),
-       .request_id = request->request_id()},
-      [reactor, response](absl::StatusOr<storage::CancelOutcome> outcome) {
-        if (outcome.ok()) FillCancelResponse(*outcome, response);
-        reactor->Finish(ToGrpcStatus(outcome.status()));
-      });
+  store_.Cancel({.serial = code->serial,
+                 .venue_id = request->venue_id(),
+                 .terminal_id = request->terminal_id(),
+                 .request_id = request->request_id()},
+                [this, reactor,
+                 response](absl::StatusOr<storage::CancelOutcome> outcome) {
+                  if (outcome.ok()) {
+                    FillCancelResponse(*outcome, response);
+                    metrics_.ObserveCancel(*response);
+                  }
+                  reactor->Finish(ToGrpcStatus(outcome.status()));
+                });
   return reactor;
 }
 

@@ -9,14 +9,16 @@
 #include <cstddef>
 
 #include "passclear/v1/redemption.grpc.pb.h"
+#include "server/redemption_metrics.h"
 #include "storage/pass_store.h"
 
 namespace passclear {
 
 class RedemptionService final : public v1::RedemptionService::CallbackService {
  public:
-  RedemptionService(storage::PassStore& store, size_t max_batch_items)
-      : store_(store), max_batch_items_(max_batch_items) {}
+  RedemptionService(storage::PassStore& store, size_t max_batch_items,
+                    RedemptionMetrics& metrics)
+      : store_(store), max_batch_items_(max_batch_items), metrics_(metrics) {}
 
   grpc::ServerUnaryReactor* Redeem(grpc::CallbackServerContext* context,
                                    const v1::RedeemRequest* request,
@@ -38,6 +40,7 @@ class RedemptionService final : public v1::RedemptionService::CallbackService {
  private:
   storage::PassStore& store_;
   const size_t max_batch_items_;
+  RedemptionMetrics& metrics_;
 };
 
 }  // namespace passclear

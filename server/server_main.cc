@@ -29,7 +29,11 @@
 #include "server/clearing_service.h"
 #include "server/demo_data.h"
 #include "server/log.h"
+#include "server/metrics_endpoint.h"
+#include "server/redemption_metrics.h"
 #include "server/redemption_service.h"
+#include "server/rpc_metrics.h"
+#include "server/store_collector.h"
 #include "storage/pass_store.h"
 #include "storage/venue_identifiers.h"
 
@@ -58,6 +62,11 @@ ABSL_FLAG(std::string, port_file, "",
           "scripts using --listen with port 0)");
 ABSL_FLAG(absl::Duration, shutdown_timeout, absl::Seconds(10),
           "how long in-flight calls may take to finish on SIGTERM");
+ABSL_FLAG(std::string, metrics_listen, "127.0.0.1:9464",
+          "HTTP address serving Prometheus metrics at /metrics; port 0 picks "
+          "a free port (see --metrics_port_file)");
+ABSL_FLAG(std::string, metrics_port_file, "",
+          "if set, write the metrics port there once serving");
 ABSL_FLAG(std::string, cycle_period, "monthly",
           "length of a clearing cycle: 'monthly' (calendar months, UTC) or a "
           "duration such as '24h'");
@@ -163,6 +172,9 @@ int Run() {
   const SepaAccount mandatary{.name = absl::GetFlag(FLAGS_mandatary_name),
                               .iban = *mandatary_iban,
                               .bic = absl::GetFlag(FLAGS_mandatary_bic)};
+  const absl::Time started_at = absl::Now();
+  auto registry = std::make_shared<prometheus::Registry>();
+  RedemptionMetrics metrics(*registry);
   const std::string listen = absl::GetFlag(FLAGS_listen);
   storage::PassStoreOptions options{
       .path = absl::GetFlag(FLAGS_data_dir),
@@ -171,7 +183,11 @@ int Run() {
       .sync_writes = durability == "sync",
       .cancel_window = absl::GetFlag(FLAGS_cancel_window),
       .max_batch_lines = max_batch_lines,
-      .cycle_period = cycle_period};
+      .cycle_period = cycle_period,
+      .on_group_commit = [&metrics](size_t operations,
+                                    absl::Duration write_time) {
+        metrics.ObserveGroupCommit(operations, write_time);
+      }};
   LogInfo(absl::StrCat(
       "passclear-server starting: listen=", listen, " data_dir=", options.path,
       " shards=", options.shard_count, " writer_lanes=", options.writer_lanes,
@@ -181,6 +197,7 @@ int Run() {
       absl::GetFlag(FLAGS_demo_data) ? "true" : "false", " shutdown_timeout=",
       absl::FormatDuration(absl::GetFlag(FLAGS_shutdown_timeout)),
       " cycle_period=", absl::GetFlag(FLAGS_cycle_period),
+      " metrics_listen=", absl::GetFlag(FLAGS_metrics_listen),
       " max_batch_lines=", max_batch_lines));
   if (!options.sync_writes) {
     LogWarning(
@@ -203,12 +220,40 @@ int Run() {
     }
   }
 
-  RedemptionService redemption(**store, max_batch_items);
+  auto collector = std::make_shared<StoreCollector>(
+      **store,
+      BuildInfo{.version = PASSCLEAR_VERSION,
+                .git_commit = PASSCLEAR_GIT_COMMIT},
+      started_at);
+  absl::StatusOr<std::unique_ptr<MetricsEndpoint>> metrics_endpoint =
+      MetricsEndpoint::Start(absl::GetFlag(FLAGS_metrics_listen),
+                             {registry, collector});
+  if (!metrics_endpoint.ok()) {
+    LogError(std::string(metrics_endpoint.status().message()));
+    return 1;
+  }
+  const std::string metrics_port_file = absl::GetFlag(FLAGS_metrics_port_file);
+  if (!metrics_port_file.empty() &&
+      !WritePortFile(metrics_port_file, (*metrics_endpoint)->port())) {
+    LogError(
+        absl::StrCat("cannot write --metrics_port_file ", metrics_port_file));
+    return 1;
+  }
+  LogInfo(absl::StrCat("metrics on port ", (*metrics_endpoint)->port(),
+                       " at /metrics"));
+
+  RedemptionService redemption(**store, max_batch_items, metrics);
   AdminService admin(**store);
-  ClearingService clearing(**store, mandatary);
+  ClearingService clearing(**store, mandatary, metrics);
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
+  std::vector<
+      std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
+      interceptors;
+  interceptors.push_back(
+      std::make_unique<RpcMetricsInterceptorFactory>(*registry));
+  builder.experimental().SetInterceptorCreators(std::move(interceptors));
   int port = 0;
   builder.AddListeningPort(listen, grpc::InsecureServerCredentials(), &port);
   builder.RegisterService(&redemption);
@@ -233,6 +278,7 @@ int Run() {
       absl::ToChronoTime(absl::Now() + absl::GetFlag(FLAGS_shutdown_timeout)));
   (*store)->StopWriters();
   server.reset();
+  metrics_endpoint->reset();  // its collector reads the store
   store->reset();
   LogInfo("stopped cleanly");
   return 0;

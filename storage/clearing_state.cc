@@ -88,6 +88,15 @@ bool ClearingState::RemoveLine(uint64_t venue_id, uint64_t batch_id) {
   return true;
 }
 
+uint64_t ClearingState::OpenBatchCount() const {
+  uint64_t count = 0;
+  for (Shard& shard : shards_) {
+    absl::MutexLock lock(&shard.mu);
+    count += shard.by_venue.size();
+  }
+  return count;
+}
+
 ClearingCycle ClearingState::cycle() const {
   absl::MutexLock lock(&cycle_mu_);
   return cycle_;

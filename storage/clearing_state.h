@@ -69,6 +69,8 @@ class ClearingState {
   bool RemoveLine(uint64_t venue_id, uint64_t batch_id);
 
   ClearingCycle cycle() const;
+  // Venues with an open batch.
+  uint64_t OpenBatchCount() const;
   // Installs `next` (already durable) as the current cycle; returns the
   // batches left open in earlier ones, which the caller must close once
   // every lane has caught up.
@@ -92,10 +94,10 @@ class ClearingState {
   static ClaimBatch OpenedRecord(uint64_t venue_id, const OpenBatch& open);
   static constexpr size_t kShards = 64;
   Shard& ShardOf(uint64_t venue_id) { return shards_[venue_id % kShards]; }
+  mutable std::array<Shard, kShards> shards_;
 
   const uint32_t max_batch_lines_;
   const LineCounter count_lines_;
-  std::array<Shard, kShards> shards_;
   std::atomic<uint64_t> next_batch_id_{1};
   std::atomic<uint64_t> cycle_number_{1};
   mutable absl::Mutex cycle_mu_;

@@ -18,6 +18,7 @@
 
 #include "absl/status/statusor.h"
 #include "rocksdb/db.h"
+#include "rocksdb/statistics.h"
 #include "storage/column_families.h"
 
 namespace passclear::storage {
@@ -59,11 +60,14 @@ class Database {
     return shards_[ShardOfSerial(serial, shard_count())];
   }
   const std::string& path() const { return path_; }
+  // RocksDB's tickers and histograms (cache hits, stalls, WAL syncs).
+  rocksdb::Statistics& statistics() const { return *statistics_; }
 
  private:
   Database() = default;
 
   std::string path_;
+  std::shared_ptr<rocksdb::Statistics> statistics_;
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;  // owned, closed in dtor
   std::vector<rocksdb::ColumnFamilyHandle*> fixed_;

@@ -84,7 +84,8 @@ absl::StatusOr<std::unique_ptr<PassStore>> PassStore::Open(
         WriterLaneOptions{.sync = opts.sync_writes,
                           .max_group_size = opts.max_group_size,
                           .max_queue_depth = opts.max_queue_depth,
-                          .clock = opts.clock}));
+                          .clock = opts.clock,
+                          .on_group_commit = opts.on_group_commit}));
   }
   store->scheduler_ = std::thread([raw] { raw->RunClearingScheduler(); });
   return store;
@@ -122,6 +123,12 @@ absl::Status PassStore::LoadCounters() {
     ASSIGN_OR_RETURN(*counter.value, DecodeMetaNumber(bytes));
   }
   return absl::OkStatus();
+}
+
+std::vector<size_t> PassStore::LaneQueueDepths() const {
+  std::vector<size_t> depths;
+  for (const auto& lane : lanes_) depths.push_back(lane->QueueDepth());
+  return depths;
 }
 
 WriterLane& PassStore::LaneFor(uint64_t serial) {

@@ -62,6 +62,19 @@ struct PassStoreOptions {
   std::optional<absl::Duration> cycle_period;
   // Close each cycle at its cut-off by itself; else only CloseCycle does.
   bool close_cycles_automatically = true;
+  // See WriterLaneOptions::on_group_commit.
+  std::function<void(size_t operations, absl::Duration write_time)>
+      on_group_commit;
+};
+
+// Clearing figures for monitoring, read when scraped.
+struct ClearingStats {
+  uint64_t open_batches = 0;
+  uint64_t batches_closed = 0;  // since the process started
+  uint64_t batches_acknowledged = 0;
+  uint64_t batches_rejected = 0;
+  // When the oldest closed batch still awaiting payment was closed.
+  std::optional<absl::Time> oldest_unpaid_closed_at;
 };
 
 // What closing a cycle did.
@@ -240,6 +253,10 @@ class PassStore {
   // Statements of batches closed from now on are signed with a new key.
   [[nodiscard]] absl::StatusOr<SigningKey> RotateSigningKey();
 
+  // Operations queued in each writer lane now.
+  std::vector<size_t> LaneQueueDepths() const;
+  [[nodiscard]] absl::StatusOr<ClearingStats> ClearingFigures() const;
+
   // Stops closing batches and accepting writes, and completes the queued
   // ones. Idempotent.
   void StopWriters();
@@ -312,6 +329,13 @@ class PassStore {
   // Serialises closing and every change of a closed batch.
   mutable absl::Mutex clearing_mu_;
   std::atomic<uint64_t> last_close_seq_{0};
+  std::atomic<uint64_t> batches_closed_{0};
+  std::atomic<uint64_t> batches_acknowledged_{0};
+  std::atomic<uint64_t> batches_rejected_{0};
+  // Every log position below it holds a paid, empty or superseded batch:
+  // the search for the oldest unpaid batch starts there.
+  mutable absl::Mutex backlog_mu_;
+  mutable uint64_t settled_below_ ABSL_GUARDED_BY(backlog_mu_) = 1;
   std::vector<SigningKey> signing_keys_ ABSL_GUARDED_BY(clearing_mu_);
   absl::Mutex scheduler_mu_;
   std::vector<uint64_t> full_batches_ ABSL_GUARDED_BY(scheduler_mu_);

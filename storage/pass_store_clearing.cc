@@ -288,6 +288,7 @@ absl::Status PassStore::CloseBatchesLocked(std::vector<uint64_t> ids,
     for (const ClaimBatch& batch : closed) {
       clearing_.ForgetClosed(batch.venue_id, batch.id);
       if (batch.status != BatchStatus::kClosed) continue;
+      batches_closed_.fetch_add(1, std::memory_order_relaxed);
       ++totals.batches_closed;
       totals.lines += batch.line_count;
       totals.total_cents += batch.total_cents;
@@ -448,6 +449,7 @@ absl::StatusOr<ClaimBatch> PassStore::AcknowledgeBatch(
                  EncodeUsageDelta(subtotal.lines));
   }
   RETURN_IF_ERROR(WriteBatchLocked(batch, writes, "acknowledging a batch"));
+  batches_acknowledged_.fetch_add(1, std::memory_order_relaxed);
   return batch;
 }
 
@@ -470,6 +472,7 @@ absl::StatusOr<ClaimBatch> PassStore::RejectBatch(uint64_t batch_id,
   batch.rejected_at = ToStoredPrecision(Now());
   rocksdb::WriteBatch writes;
   RETURN_IF_ERROR(WriteBatchLocked(batch, writes, "rejecting a batch"));
+  batches_rejected_.fetch_add(1, std::memory_order_relaxed);
   return batch;
 }
 
@@ -489,6 +492,39 @@ absl::StatusOr<ClaimBatch> PassStore::ResubmitBatch(uint64_t batch_id) {
   RETURN_IF_ERROR(WriteBatchLocked(batch, writes, "resubmitting a batch"));
   last_close_seq_.store(batch.close_seq);
   return batch;
+}
+
+absl::StatusOr<ClearingStats> PassStore::ClearingFigures() const {
+  ClearingStats stats{
+      .open_batches = clearing_.OpenBatchCount(),
+      .batches_closed = batches_closed_.load(std::memory_order_relaxed),
+      .batches_acknowledged =
+          batches_acknowledged_.load(std::memory_order_relaxed),
+      .batches_rejected = batches_rejected_.load(std::memory_order_relaxed)};
+  // The mandatary pays roughly in log order, so the scan from the settled
+  // prefix is short.
+  absl::MutexLock lock(&backlog_mu_);
+  std::unique_ptr<rocksdb::Iterator> it(database_->db()->NewIterator(
+      rocksdb::ReadOptions(), database_->Family(FixedFamily::kBatchLog)));
+  bool settled = true;
+  for (it->Seek(IdKey(settled_below_)); it->Valid(); it->Next()) {
+    ASSIGN_OR_RETURN(
+        uint64_t close_seq,
+        ParseIdKey(absl::string_view(it->key().data(), it->key().size())));
+    ASSIGN_OR_RETURN(uint64_t batch_id,
+                     DecodeValue(&DecodeMetaNumber, it->value()));
+    ASSIGN_OR_RETURN(ClaimBatch batch, ReadBatch(batch_id));
+    const bool superseded = batch.close_seq != close_seq;
+    if (!superseded && batch.status == BatchStatus::kClosed) {
+      stats.oldest_unpaid_closed_at = batch.closed_at;
+      break;
+    }
+    // A rejected batch may come back at a later position: not settled yet.
+    if (!superseded && batch.status == BatchStatus::kRejected) settled = false;
+    if (settled) settled_below_ = close_seq + 1;
+  }
+  RETURN_IF_ERROR(FromRocksDb(it->status(), "reading the batch log"));
+  return stats;
 }
 
 }  // namespace passclear::storage

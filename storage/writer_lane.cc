@@ -46,6 +46,11 @@ void WriterLane::Stop() {
   if (thread_.joinable()) thread_.join();
 }
 
+size_t WriterLane::QueueDepth() const {
+  absl::MutexLock lock(&mu_);
+  return queue_.size();
+}
+
 bool WriterLane::HasWorkOrStopping() const {
   return stopping_ || !queue_.empty();
 }
@@ -79,7 +84,11 @@ void WriterLane::CommitGroup(
   if (staged.write_count() > 0) {
     rocksdb::WriteOptions write_options;
     write_options.sync = options_.sync;
+    const absl::Time start = absl::Now();
     status = staged.Commit(write_options);
+    if (options_.on_group_commit) {
+      options_.on_group_commit(group.size(), absl::Now() - start);
+    }
   }
   for (auto& operation : group) operation->Complete(status);
 }

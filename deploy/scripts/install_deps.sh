@@ -8,7 +8,8 @@ packages=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev librocksdb-dev libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  libxml2-utils openssl  # tests: SEPA schema validation, statement checks
+  prometheus-cpp-dev
+  libxml2-utils openssl prometheus  # tests: SEPA schema, statements, metrics
 )
 
 missing=()

@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #include <signal.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -17,6 +16,7 @@
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 #include "gtest/gtest.h"
+#include "tests/integration/child_process.h"
 
 namespace passclear::testing {
 namespace {
@@ -24,18 +24,7 @@ namespace {
 pid_t Spawn(const std::vector<std::string>& flags, int stderr_fd) {
   std::vector<std::string> args = {PASSCLEAR_SERVER_BINARY};
   args.insert(args.end(), flags.begin(), flags.end());
-  std::vector<char*> argv;
-  for (std::string& arg : args) argv.push_back(arg.data());
-  argv.push_back(nullptr);
-  pid_t pid = fork();
-  if (pid == 0) {
-    // The server dies with the test, even when the test crashes.
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (stderr_fd >= 0) dup2(stderr_fd, STDERR_FILENO);
-    execv(argv[0], argv.data());
-    _exit(127);
-  }
-  return pid;
+  return SpawnChild(std::move(args), stderr_fd);
 }
 
 int ExitCodeOf(int status) {
@@ -59,10 +48,17 @@ std::string MakeTempDir() {
 ServerProcess ServerProcess::Start(const std::string& data_dir,
                                    const std::vector<std::string>& flags) {
   const std::string port_file = data_dir + ".port";
+  const std::string metrics_port_file = data_dir + ".metrics-port";
   std::filesystem::remove(port_file);
+  std::filesystem::remove(metrics_port_file);
+  // Free ports for both listeners, so that tests run side by side.
   std::vector<std::string> all_flags = {
-      absl::StrCat("--data_dir=", data_dir), "--listen=127.0.0.1:0",
-      absl::StrCat("--port_file=", port_file), "--demo_data=false"};
+      absl::StrCat("--data_dir=", data_dir),
+      "--listen=127.0.0.1:0",
+      absl::StrCat("--port_file=", port_file),
+      "--metrics_listen=127.0.0.1:0",
+      absl::StrCat("--metrics_port_file=", metrics_port_file),
+      "--demo_data=false"};
   all_flags.insert(all_flags.end(), flags.begin(), flags.end());
   ServerProcess server;
   server.pid_ = Spawn(all_flags, -1);
@@ -73,6 +69,11 @@ ServerProcess ServerProcess::Start(const std::string& data_dir,
     int port = 0;
     if (in >> port && port > 0) {
       server.address_ = absl::StrCat("127.0.0.1:", port);
+      std::ifstream metrics_in(metrics_port_file);
+      int metrics_port = 0;
+      if (metrics_in >> metrics_port) {
+        server.metrics_address_ = absl::StrCat("127.0.0.1:", metrics_port);
+      }
       auto channel = server.Channel();
       if (channel->WaitForConnected(std::chrono::system_clock::now() +
                                     std::chrono::seconds(10))) {
@@ -110,7 +111,9 @@ ServerProcess::Exit ServerProcess::RunToExit(
 }
 
 ServerProcess::ServerProcess(ServerProcess&& other) noexcept
-    : pid_(other.pid_), address_(std::move(other.address_)) {
+    : pid_(other.pid_),
+      address_(std::move(other.address_)),
+      metrics_address_(std::move(other.metrics_address_)) {
   other.pid_ = -1;
 }
 
@@ -129,11 +132,9 @@ std::shared_ptr<grpc::Channel> ServerProcess::Channel() const {
 
 int ServerProcess::Kill(int signal) {
   if (!running()) return -1;
-  kill(pid_, signal);
-  int status = 0;
-  waitpid(pid_, &status, 0);
+  const int exit_code = StopChild(pid_, signal);
   pid_ = -1;
-  return ExitCodeOf(status);
+  return exit_code;
 }
 
 }  // namespace passclear::testing

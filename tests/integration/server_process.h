@@ -47,6 +47,8 @@ class ServerProcess {
 
   bool running() const { return pid_ > 0; }
   const std::string& address() const { return address_; }
+  // Where /metrics is served (host:port).
+  const std::string& metrics_address() const { return metrics_address_; }
   std::shared_ptr<grpc::Channel> Channel() const;
 
   // Sends `signal` and waits for the process; returns its exit code, or
@@ -60,6 +62,7 @@ class ServerProcess {
 
   pid_t pid_ = -1;
   std::string address_;
+  std::string metrics_address_;
 };
 
 }  // namespace passclear::testing
