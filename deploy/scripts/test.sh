@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds everything, checks the formatting and
 # runs the whole test suite (unit and integration tests against the real
-# server binary).
+# server binary, a real Prometheus), then fuzzes the parsers for a bounded
+# time.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -14,3 +15,7 @@ git ls-files -- '*.cc' '*.h' | xargs clang-format --dry-run -Werror
 echo "== tests"
 cd build
 ctest -j2 --output-on-failure --timeout 600
+cd ..
+
+echo "== fuzzing (libFuzzer, ASan + UBSan, 20 s per target)"
+deploy/scripts/fuzz.sh 20
