@@ -6,6 +6,21 @@
 #include "storage/status_macros.h"
 
 namespace passclear {
+namespace {
+
+// FNV-1a over the ids: stable across processes and releases.
+uint64_t Fingerprint(const std::vector<uint64_t>& ids) {
+  uint64_t hash = 14695981039346656037ull;
+  for (uint64_t id : ids) {
+    for (int byte = 0; byte < 8; ++byte) {
+      hash ^= (id >> (8 * byte)) & 0xff;
+      hash *= 1099511628211ull;
+    }
+  }
+  return hash;
+}
+
+}  // namespace
 
 absl::StatusOr<CreditTransferFile> ExportCreditTransfers(
     const storage::PassStore& store, const SepaAccount& mandatary,
@@ -19,10 +34,11 @@ absl::StatusOr<CreditTransferFile> ExportCreditTransfers(
   const absl::Time now = store.Now();
   const absl::TimeZone utc = absl::UTCTimeZone();
   SepaPaymentFile file{
-      // Unique per file: when, and which batches.
-      .message_id = absl::StrFormat("PC%s-%d-%d",
-                                    absl::FormatTime("%Y%m%d%H%M%S", now, utc),
-                                    batch_ids.front(), batch_ids.size()),
+      // The same batches always make the same message id, so that a bank
+      // refuses a file exported twice as a duplicate.
+      .message_id =
+          absl::StrFormat("PC-%d-%d-%012x", batch_ids.front(), batch_ids.size(),
+                          Fingerprint(batch_ids) >> 16),
       .created_at = now,
       .debtor = mandatary,
       .execution_date =

@@ -103,7 +103,7 @@ void MethodMetrics::ObserveEnd(grpc::StatusCode code, double seconds) {
 }
 
 RpcMetricsInterceptorFactory::RpcMetricsInterceptorFactory(
-    prometheus::Registry& registry)
+    prometheus::Registry& registry, const std::vector<std::string>& methods)
     : requests_(prometheus::BuildCounter()
                     .Name("passclear_rpc_requests_total")
                     .Help("gRPC calls received, by method")
@@ -117,28 +117,23 @@ RpcMetricsInterceptorFactory::RpcMetricsInterceptorFactory(
                    .Name("passclear_rpc_duration_seconds")
                    .Help("From receiving a gRPC call to sending its status, "
                          "by method")
-                   .Register(registry)) {}
-
-MethodMetrics& RpcMetricsInterceptorFactory::ForMethod(const char* method) {
-  // "/passclear.v1.RedemptionService/Redeem" -> without the leading slash.
-  absl::string_view name(method);
-  if (!name.empty() && name.front() == '/') name.remove_prefix(1);
-  absl::MutexLock lock(&mu_);
-  auto it = methods_.find(name);
-  if (it == methods_.end()) {
-    it = methods_
-             .emplace(std::string(name),
-                      std::make_unique<MethodMetrics>(
-                          std::string(name), requests_, errors_, latency_))
-             .first;
+                   .Register(registry)),
+      unknown_(std::make_unique<MethodMetrics>("unknown", requests_, errors_,
+                                               latency_)) {
+  for (const std::string& method : methods) {
+    // "/passclear.v1.RedemptionService/Redeem": labelled without the slash.
+    methods_.emplace(
+        method, std::make_unique<MethodMetrics>(method.substr(1), requests_,
+                                                errors_, latency_));
   }
-  return *it->second;
 }
 
 grpc::experimental::Interceptor*
 RpcMetricsInterceptorFactory::CreateServerInterceptor(
     grpc::experimental::ServerRpcInfo* info) {
-  return new RpcMetricsInterceptor(ForMethod(info->method()));
+  auto it = methods_.find(absl::string_view(info->method()));
+  return new RpcMetricsInterceptor(it == methods_.end() ? *unknown_
+                                                        : *it->second);
 }
 
 }  // namespace passclear

@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
@@ -46,20 +47,22 @@ class MethodMetrics {
 class RpcMetricsInterceptorFactory final
     : public grpc::experimental::ServerInterceptorFactoryInterface {
  public:
-  explicit RpcMetricsInterceptorFactory(prometheus::Registry& registry);
+  // `methods`: the full names ("/package.Service/Method") of every method
+  // served. Any other path a client sends is counted as method "unknown",
+  // so that clients cannot create series at will.
+  RpcMetricsInterceptorFactory(prometheus::Registry& registry,
+                               const std::vector<std::string>& methods);
 
   grpc::experimental::Interceptor* CreateServerInterceptor(
       grpc::experimental::ServerRpcInfo* info) override;
 
  private:
-  MethodMetrics& ForMethod(const char* method);
-
   prometheus::Family<prometheus::Counter>& requests_;
   prometheus::Family<prometheus::Counter>& errors_;
   prometheus::Family<prometheus::Histogram>& latency_;
-  absl::Mutex mu_;
-  std::map<std::string, std::unique_ptr<MethodMetrics>, std::less<>> methods_
-      ABSL_GUARDED_BY(mu_);
+  // Filled once by the constructor, read-only afterwards: no lock.
+  std::map<std::string, std::unique_ptr<MethodMetrics>, std::less<>> methods_;
+  std::unique_ptr<MethodMetrics> unknown_;
 };
 
 }  // namespace passclear

@@ -20,6 +20,7 @@
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "google/protobuf/descriptor.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/security/server_credentials.h"
@@ -112,6 +113,27 @@ int WaitForTerminationSignal() {
 }
 
 namespace {
+
+// Every method the server answers, "/package.Service/Method": passclear's
+// own services, the health service and reflection.
+std::vector<std::string> ServedMethods() {
+  std::vector<std::string> methods = {
+      "/grpc.health.v1.Health/Check", "/grpc.health.v1.Health/Watch",
+      "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo"};
+  for (const char* service : {v1::RedemptionService::service_full_name(),
+                              v1::AdminService::service_full_name(),
+                              v1::ClearingService::service_full_name()}) {
+    const google::protobuf::ServiceDescriptor* descriptor =
+        google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(
+            service);
+    for (int i = 0; descriptor != nullptr && i < descriptor->method_count();
+         ++i) {
+      methods.push_back(
+          absl::StrCat("/", service, "/", descriptor->method(i)->name()));
+    }
+  }
+  return methods;
+}
 
 // Written to a temporary name then renamed, so a reader never sees half.
 bool WritePortFile(const std::string& path, int port) {
@@ -251,8 +273,8 @@ int Run() {
   std::vector<
       std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
       interceptors;
-  interceptors.push_back(
-      std::make_unique<RpcMetricsInterceptorFactory>(*registry));
+  interceptors.push_back(std::make_unique<RpcMetricsInterceptorFactory>(
+      *registry, ServedMethods()));
   builder.experimental().SetInterceptorCreators(std::move(interceptors));
   int port = 0;
   builder.AddListeningPort(listen, grpc::InsecureServerCredentials(), &port);

@@ -36,13 +36,18 @@ MetricFamily Counter(std::string name, std::string help, double value) {
   return Single(std::move(name), std::move(help), MetricType::Counter, value);
 }
 
-// A DB-wide integer property, summed over the column families where RocksDB
-// keeps it per family.
-double Property(rocksdb::DB& db, const std::string& name) {
+// A property RocksDB keeps per column family, summed over all of them.
+double SummedProperty(rocksdb::DB& db, const std::string& name) {
   uint64_t value = 0;
-  if (!db.GetAggregatedIntProperty(name, &value)) {
-    db.GetIntProperty(name, &value);
-  }
+  db.GetAggregatedIntProperty(name, &value);
+  return static_cast<double>(value);
+}
+
+// A property of the whole database (summing it over the families would
+// count it once per family).
+double DatabaseProperty(rocksdb::DB& db, const std::string& name) {
+  uint64_t value = 0;
+  db.GetIntProperty(name, &value);
   return static_cast<double>(value);
 }
 
@@ -52,24 +57,24 @@ void AddStorage(const storage::Database& database,
   rocksdb::Statistics& stats = database.statistics();
   out.push_back(Gauge("passclear_rocksdb_live_data_bytes",
                       "Estimated size of the live data in the store",
-                      Property(db, "rocksdb.estimate-live-data-size")));
+                      SummedProperty(db, "rocksdb.estimate-live-data-size")));
   out.push_back(Gauge("passclear_rocksdb_memtable_bytes",
                       "Size of all memtables, flushing ones included",
-                      Property(db, "rocksdb.cur-size-all-mem-tables")));
+                      SummedProperty(db, "rocksdb.cur-size-all-mem-tables")));
   out.push_back(
       Gauge("passclear_rocksdb_pending_compaction_bytes",
             "Bytes compaction must rewrite to bring every level in shape",
-            Property(db, "rocksdb.estimate-pending-compaction-bytes")));
+            SummedProperty(db, "rocksdb.estimate-pending-compaction-bytes")));
   out.push_back(Gauge("passclear_rocksdb_running_compactions",
                       "Compactions running now",
-                      Property(db, "rocksdb.num-running-compactions")));
+                      DatabaseProperty(db, "rocksdb.num-running-compactions")));
   out.push_back(Gauge("passclear_rocksdb_running_flushes",
                       "Memtable flushes running now",
-                      Property(db, "rocksdb.num-running-flushes")));
+                      DatabaseProperty(db, "rocksdb.num-running-flushes")));
   out.push_back(Gauge("passclear_rocksdb_write_stopped",
                       "1 while RocksDB stops writes (too many L0 files or "
                       "memtables, or too much pending compaction)",
-                      Property(db, "rocksdb.is-write-stopped")));
+                      DatabaseProperty(db, "rocksdb.is-write-stopped")));
   out.push_back(Counter(
       "passclear_rocksdb_write_stall_seconds_total",
       "Time writers spent stalled or delayed by RocksDB",

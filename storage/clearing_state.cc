@@ -2,34 +2,42 @@
 
 namespace passclear::storage {
 
-void ClearingState::Load(const ClearingCycle& cycle, uint64_t next_batch_id,
-                         const std::vector<ClaimBatch>& open_batches) {
+std::vector<uint64_t> ClearingState::Load(
+    const ClearingCycle& cycle, uint64_t next_batch_id,
+    const std::vector<ClaimBatch>& open_batches) {
   {
     absl::MutexLock lock(&cycle_mu_);
     cycle_ = cycle;
   }
   cycle_number_.store(cycle.number);
   next_batch_id_.store(next_batch_id);
+  std::vector<uint64_t> to_close;
   for (const ClaimBatch& batch : open_batches) {
     Shard& shard = ShardOf(batch.venue_id);
     absl::MutexLock lock(&shard.mu);
     OpenBatch& open = shard.by_venue[batch.venue_id];
     // Two open batches of one venue: the newer is the one lines go to; the
-    // older awaits its close (the caller closes every earlier cycle's).
+    // older (full, or of an earlier cycle) awaits its close.
     if (batch.id > open.batch_id) {
+      if (open.batch_id != 0) to_close.push_back(open.batch_id);
       open = {.batch_id = batch.id,
               .cycle = batch.cycle,
               .opened_at = batch.opened_at,
               .durable = true};
+    } else {
+      to_close.push_back(batch.id);
     }
   }
+  return to_close;
 }
 
 absl::StatusOr<ClearingState::LineSlot> ClearingState::AddLine(
     uint64_t venue_id, absl::Time now) {
-  const uint64_t cycle = cycle_number_.load(std::memory_order_acquire);
   Shard& shard = ShardOf(venue_id);
   absl::MutexLock lock(&shard.mu);
+  // Read under the shard lock: AdvanceCycle's scan of this shard comes after
+  // (and lists the batch) or before (and this reads the new cycle).
+  const uint64_t cycle = cycle_number_.load(std::memory_order_acquire);
   LineSlot slot;
   auto it = shard.by_venue.find(venue_id);
   if (it != shard.by_venue.end() && it->second.cycle == cycle) {
@@ -76,9 +84,9 @@ void ClearingState::MarkOpened(uint64_t venue_id, uint64_t batch_id) {
 }
 
 bool ClearingState::RemoveLine(uint64_t venue_id, uint64_t batch_id) {
-  const uint64_t cycle = cycle_number_.load(std::memory_order_acquire);
   Shard& shard = ShardOf(venue_id);
   absl::MutexLock lock(&shard.mu);
+  const uint64_t cycle = cycle_number_.load(std::memory_order_acquire);
   auto it = shard.by_venue.find(venue_id);
   if (it == shard.by_venue.end() || it->second.batch_id != batch_id ||
       it->second.cycle != cycle) {
@@ -117,6 +125,19 @@ std::vector<uint64_t> ClearingState::AdvanceCycle(const ClearingCycle& next) {
     }
   }
   return left_open;
+}
+
+void ClearingState::ForgetBatch(uint64_t batch_id) {
+  for (Shard& shard : shards_) {
+    absl::MutexLock lock(&shard.mu);
+    for (auto it = shard.by_venue.begin(); it != shard.by_venue.end();) {
+      if (it->second.batch_id == batch_id) {
+        shard.by_venue.erase(it++);
+      } else {
+        ++it;
+      }
+    }
+  }
 }
 
 void ClearingState::ForgetClosed(uint64_t venue_id, uint64_t batch_id) {

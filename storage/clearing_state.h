@@ -45,9 +45,12 @@ class ClearingState {
         count_lines_(std::move(count_lines)) {}
 
   // Starts from what the store holds: the current cycle, the next batch id
-  // and every open batch.
-  void Load(const ClearingCycle& cycle, uint64_t next_batch_id,
-            const std::vector<ClaimBatch>& open_batches);
+  // and every open batch. Returns the open batches that are not their
+  // venue's newest (full, or of an earlier cycle): the caller must close
+  // them.
+  [[nodiscard]] std::vector<uint64_t> Load(
+      const ClearingCycle& cycle, uint64_t next_batch_id,
+      const std::vector<ClaimBatch>& open_batches);
 
   struct LineSlot {
     uint64_t batch_id = 0;
@@ -78,6 +81,9 @@ class ClearingState {
 
   // Forgets a batch that was closed, if it is still its venue's.
   void ForgetClosed(uint64_t venue_id, uint64_t batch_id);
+  // Forgets a batch whose opening was never written (its group failed):
+  // whichever venue holds it opens a new one.
+  void ForgetBatch(uint64_t batch_id);
 
  private:
   struct OpenBatch {

@@ -290,8 +290,8 @@ class PassStore {
 
   // Clearing internals (pass_store_clearing.cc).
   [[nodiscard]] absl::Status LoadClearing();
-  // Waits until every lane has committed what it decided before the call.
-  [[nodiscard]] absl::Status WaitForLanes();
+  // Waits until every lane is done with what it decided before the call.
+  void WaitForLanes();
   // Closes the batches, for good; already closed ones are skipped.
   [[nodiscard]] absl::Status CloseBatchesLocked(std::vector<uint64_t> ids,
                                                 CycleClose& totals)

@@ -31,25 +31,16 @@ constexpr size_t kBatchesPerWrite = 1000;
 constexpr size_t kMaxReasonBytes = 200;
 
 // Does nothing; completes once every operation queued before it in its lane
-// is durable.
+// is done: written, or failed with nothing written (a failed group adds no
+// line either), or the lane stopped after completing its queue.
 class LaneBarrier final : public LaneOperation {
  public:
-  LaneBarrier(absl::BlockingCounter& done, absl::Status& status,
-              absl::Mutex& mu)
-      : done_(done), status_(status), mu_(mu) {}
+  explicit LaneBarrier(absl::BlockingCounter& done) : done_(done) {}
   void Stage(StagedWrites&) override {}
-  void Complete(const absl::Status& write_status) override {
-    if (!write_status.ok()) {
-      absl::MutexLock lock(&mu_);
-      status_ = write_status;
-    }
-    done_.DecrementCount();
-  }
+  void Complete(const absl::Status&) override { done_.DecrementCount(); }
 
  private:
   absl::BlockingCounter& done_;
-  absl::Status& status_;
-  absl::Mutex& mu_;
 };
 
 rocksdb::WriteOptions SyncWrite() {
@@ -117,13 +108,14 @@ absl::Status PassStore::LoadClearing() {
   ASSIGN_OR_RETURN(uint64_t next_close_seq,
                    NextIdAfterLast(*database_, FixedFamily::kBatchLog));
   last_close_seq_.store(next_close_seq - 1);
-  clearing_.Load(cycle, next_batch_id, open);
+  // Batches a stop left to close: full ones, and those of earlier cycles.
+  std::vector<uint64_t> to_close = clearing_.Load(cycle, next_batch_id, open);
+  for (const ClaimBatch& batch : open) {
+    if (batch.cycle < cycle.number) to_close.push_back(batch.id);
+  }
   {
-    // Batches of earlier cycles whose close a stop interrupted.
     absl::MutexLock lock(&scheduler_mu_);
-    for (const ClaimBatch& batch : open) {
-      if (batch.cycle < cycle.number) full_batches_.push_back(batch.id);
-    }
+    full_batches_.insert(full_batches_.end(), to_close.begin(), to_close.end());
   }
 
   absl::MutexLock lock(&clearing_mu_);
@@ -173,16 +165,12 @@ absl::Time PassStore::CycleCutOff() const {
   return absl::FromCivil(month + 1, utc);
 }
 
-absl::Status PassStore::WaitForLanes() {
+void PassStore::WaitForLanes() {
   absl::BlockingCounter done(static_cast<int>(lanes_.size()));
-  absl::Mutex mu;
-  absl::Status status;
   for (auto& lane : lanes_) {
-    lane->SubmitBarrier(std::make_unique<LaneBarrier>(done, status, mu));
+    lane->SubmitBarrier(std::make_unique<LaneBarrier>(done));
   }
   done.Wait();
-  absl::MutexLock lock(&mu);
-  return status;
 }
 
 absl::StatusOr<uint32_t> PassStore::CountBatchLines(uint64_t batch_id) const {
@@ -220,14 +208,20 @@ absl::StatusOr<CycleClose> PassStore::CloseCycleLocked() {
                   "opening the next clearing cycle"));
   std::vector<uint64_t> left_open = clearing_.AdvanceCycle(next);
   CycleClose totals{.closed_cycle = closing.number};
-  RETURN_IF_ERROR(CloseBatchesLocked(std::move(left_open), totals));
+  if (absl::Status closed = CloseBatchesLocked(left_open, totals);
+      !closed.ok()) {
+    // The cycle has moved on: its batches must still close. The scheduler
+    // retries them.
+    for (uint64_t id : left_open) QueueFullBatch(id);
+    return closed;
+  }
   return totals;
 }
 
 absl::Status PassStore::CloseBatchesLocked(std::vector<uint64_t> ids,
                                            CycleClose& totals) {
   if (ids.empty()) return absl::OkStatus();
-  RETURN_IF_ERROR(WaitForLanes());
+  WaitForLanes();
   std::sort(ids.begin(), ids.end());
   ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
   const SigningKey& key = signing_keys_.back();
@@ -241,7 +235,13 @@ absl::Status PassStore::CloseBatchesLocked(std::vector<uint64_t> ids,
     std::vector<ClaimBatch> closed;
     uint64_t close_seq = last_close_seq_.load();
     for (size_t i = start; i < end; ++i) {
-      ASSIGN_OR_RETURN(ClaimBatch batch, ReadBatch(ids[i]));
+      absl::StatusOr<ClaimBatch> read = ReadBatch(ids[i]);
+      if (absl::IsNotFound(read.status())) {
+        // The group that opened it failed: it holds no line either.
+        clearing_.ForgetBatch(ids[i]);
+        continue;
+      }
+      ASSIGN_OR_RETURN(ClaimBatch batch, std::move(read));
       if (batch.status != BatchStatus::kOpen) continue;  // closed before
       std::map<uint64_t, ProgrammeSubtotal> subtotals;
       LinesDigest digest;
