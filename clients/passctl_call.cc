@@ -1,6 +1,8 @@
 #include "clients/passctl_call.h"
 
+#include <fstream>
 #include <iostream>
+#include <sstream>
 
 #include "absl/flags/flag.h"
 #include "absl/status/status.h"
@@ -9,6 +11,11 @@
 ABSL_FLAG(std::string, server, "127.0.0.1:50051", "passclear-server address");
 ABSL_FLAG(bool, json, false, "print answers as JSON");
 ABSL_FLAG(absl::Duration, timeout, absl::Seconds(10), "deadline of the call");
+ABSL_FLAG(std::string, tls_ca_file, "",
+          "PEM CA to trust: connect over TLS (plaintext when empty)");
+ABSL_FLAG(std::string, tls_cert_file, "",
+          "PEM client certificate, for a server requiring mutual TLS");
+ABSL_FLAG(std::string, tls_key_file, "", "PEM key of --tls_cert_file");
 
 namespace passclear::passctl {
 
@@ -26,12 +33,33 @@ int CallFailed(const grpc::Status& status) {
   return kCallFailed;
 }
 
+namespace {
+
+std::string ReadFileOrEmpty(const std::string& path) {
+  if (path.empty()) return "";
+  std::ifstream in(path);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+std::shared_ptr<grpc::ChannelCredentials> Credentials() {
+  const std::string ca = absl::GetFlag(FLAGS_tls_ca_file);
+  if (ca.empty()) return grpc::InsecureChannelCredentials();
+  grpc::SslCredentialsOptions options;
+  options.pem_root_certs = ReadFileOrEmpty(ca);
+  options.pem_cert_chain = ReadFileOrEmpty(absl::GetFlag(FLAGS_tls_cert_file));
+  options.pem_private_key = ReadFileOrEmpty(absl::GetFlag(FLAGS_tls_key_file));
+  return grpc::SslCredentials(options);
+}
+
+}  // namespace
+
 std::shared_ptr<grpc::Channel> Connect() {
   grpc::ChannelArguments arguments;
   // Credit transfer files and code exports can be large.
   arguments.SetMaxReceiveMessageSize(64 << 20);
-  return grpc::CreateCustomChannel(absl::GetFlag(FLAGS_server),
-                                   grpc::InsecureChannelCredentials(),
+  return grpc::CreateCustomChannel(absl::GetFlag(FLAGS_server), Credentials(),
                                    arguments);
 }
 

@@ -35,6 +35,7 @@
 #include "server/redemption_service.h"
 #include "server/rpc_metrics.h"
 #include "server/store_collector.h"
+#include "server/transport_security.h"
 #include "storage/pass_store.h"
 #include "storage/venue_identifiers.h"
 
@@ -63,6 +64,18 @@ ABSL_FLAG(std::string, port_file, "",
           "scripts using --listen with port 0)");
 ABSL_FLAG(absl::Duration, shutdown_timeout, absl::Seconds(10),
           "how long in-flight calls may take to finish on SIGTERM");
+ABSL_FLAG(std::string, tls_cert_file, "",
+          "PEM certificate chain of the gRPC port; with --tls_key_file, "
+          "serves TLS");
+ABSL_FLAG(std::string, tls_key_file, "", "PEM private key of the certificate");
+ABSL_FLAG(std::string, tls_client_ca_file, "",
+          "PEM CA: clients (terminals) must present a certificate it signed "
+          "(mutual TLS)");
+ABSL_FLAG(bool, allow_plaintext, false,
+          "accept plaintext gRPC on a non-loopback --listen (a warning is "
+          "logged); otherwise such a start is refused");
+ABSL_FLAG(uint32_t, max_concurrent_streams, 100,
+          "most calls (streams) in flight on one client connection");
 ABSL_FLAG(std::string, metrics_listen, "127.0.0.1:9464",
           "HTTP address serving Prometheus metrics at /metrics; port 0 picks "
           "a free port (see --metrics_port_file)");
@@ -198,6 +211,16 @@ int Run() {
   auto registry = std::make_shared<prometheus::Registry>();
   RedemptionMetrics metrics(*registry);
   const std::string listen = absl::GetFlag(FLAGS_listen);
+  absl::StatusOr<ServerTransport> transport = ChooseTransport(
+      {.listen = listen,
+       .cert_file = absl::GetFlag(FLAGS_tls_cert_file),
+       .key_file = absl::GetFlag(FLAGS_tls_key_file),
+       .client_ca_file = absl::GetFlag(FLAGS_tls_client_ca_file),
+       .allow_plaintext = absl::GetFlag(FLAGS_allow_plaintext)});
+  if (!transport.ok()) {
+    LogError(std::string(transport.status().message()));
+    return 2;
+  }
   storage::PassStoreOptions options{
       .path = absl::GetFlag(FLAGS_data_dir),
       .shard_count = absl::GetFlag(FLAGS_shards),
@@ -211,7 +234,8 @@ int Run() {
         metrics.ObserveGroupCommit(operations, write_time);
       }};
   LogInfo(absl::StrCat(
-      "passclear-server starting: listen=", listen, " data_dir=", options.path,
+      "passclear-server starting: listen=", listen,
+      " transport=", transport->description, " data_dir=", options.path,
       " shards=", options.shard_count, " writer_lanes=", options.writer_lanes,
       " durability=", durability,
       " cancel_window=", absl::FormatDuration(options.cancel_window),
@@ -277,7 +301,17 @@ int Run() {
       *registry, ServedMethods()));
   builder.experimental().SetInterceptorCreators(std::move(interceptors));
   int port = 0;
-  builder.AddListeningPort(listen, grpc::InsecureServerCredentials(), &port);
+  if (!transport->warning.empty()) LogWarning(transport->warning);
+  builder.AddListeningPort(listen, transport->credentials, &port);
+  // A client holds bounded resources: so many calls per connection, 4 MB
+  // per message (RedeemBatch's 1,000 items fit), and a dead peer is found by
+  // keepalive pings.
+  builder.SetMaxReceiveMessageSize(4 << 20);
+  builder.AddChannelArgument(
+      GRPC_ARG_MAX_CONCURRENT_STREAMS,
+      static_cast<int>(absl::GetFlag(FLAGS_max_concurrent_streams)));
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, 60'000);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 20'000);
   builder.RegisterService(&redemption);
   builder.RegisterService(&admin);
   builder.RegisterService(&clearing);

@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -12,6 +13,7 @@
 #include <sstream>
 #include <thread>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
@@ -60,6 +62,10 @@ ServerProcess ServerProcess::Start(const std::string& data_dir,
       absl::StrCat("--metrics_port_file=", metrics_port_file),
       "--demo_data=false"};
   all_flags.insert(all_flags.end(), flags.begin(), flags.end());
+  const bool serves_tls =
+      std::any_of(flags.begin(), flags.end(), [](const std::string& flag) {
+        return absl::StartsWith(flag, "--tls_cert_file=");
+      });
   ServerProcess server;
   server.pid_ = Spawn(all_flags, -1);
   const auto deadline =
@@ -74,6 +80,9 @@ ServerProcess ServerProcess::Start(const std::string& data_dir,
       if (metrics_in >> metrics_port) {
         server.metrics_address_ = absl::StrCat("127.0.0.1:", metrics_port);
       }
+      // The port file is written once the server listens; a plaintext
+      // server is also checked to accept a connection.
+      if (serves_tls) return server;
       auto channel = server.Channel();
       if (channel->WaitForConnected(std::chrono::system_clock::now() +
                                     std::chrono::seconds(10))) {

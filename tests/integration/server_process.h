@@ -27,7 +27,8 @@ std::string MakeTempDir();
 class ServerProcess {
  public:
   // Starts the server on `data_dir` with --demo_data=false plus `flags`, and
-  // waits until it accepts connections. Fails the test (ADD_FAILURE) and
+  // waits until it accepts connections (plaintext ones unless `flags` turn
+  // TLS on). Fails the test (ADD_FAILURE) and
   // returns a stopped process if it does not start within 30 s.
   static ServerProcess Start(const std::string& data_dir,
                              const std::vector<std::string>& flags = {});
