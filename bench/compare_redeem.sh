@@ -46,6 +46,7 @@ kill "${pids[0]}"
 
 "$build/server/passclear-server" --data_dir="$work/data" \
   --listen=127.0.0.1:0 --port_file="$work/port" --demo_data=false \
+  --metrics_listen=127.0.0.1:0 --terminal_rate=0 \
   2>"$work/server.log" &
 pids+=($!)
 wait_for_port "$work/port"

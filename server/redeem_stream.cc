@@ -9,8 +9,9 @@
 namespace passclear {
 
 RedeemStreamReactor::RedeemStreamReactor(storage::PassStore& store,
-                                         RedemptionMetrics& metrics)
-    : store_(store), metrics_(metrics) {
+                                         RedemptionMetrics& metrics,
+                                         TerminalGuard& guard)
+    : store_(store), metrics_(metrics), guard_(guard) {
   StartRead(&request_);
 }
 
@@ -25,9 +26,16 @@ void RedeemStreamReactor::OnReadDone(bool ok) {
       reads_done_ = true;  // the client half-closed, or the call ended
     } else {
       input = ToRedeemCommand(request_, store_);
+      if (input.ok()) {
+        if (absl::Status admitted = guard_.Admit(request_.terminal_id(), 1);
+            !admitted.ok()) {
+          input = admitted;
+        }
+      }
       if (!input.ok()) {
         status_ = input.status();
       } else if (input->counterfeit) {
+        guard_.CounterfeitScanned(request_.terminal_id());
         v1::RedeemResponse response;
         response.set_request_id(request_.request_id());
         FillCounterfeit(input->command.serial, &response);

@@ -20,6 +20,7 @@
 #include "grpcpp/support/server_callback.h"
 #include "passclear/v1/redemption.pb.h"
 #include "server/redemption_metrics.h"
+#include "server/terminal_guard.h"
 #include "storage/pass_store.h"
 
 namespace passclear {
@@ -29,7 +30,8 @@ class RedeemStreamReactor final
  public:
   static constexpr int kMaxInFlight = 256;
 
-  RedeemStreamReactor(storage::PassStore& store, RedemptionMetrics& metrics);
+  RedeemStreamReactor(storage::PassStore& store, RedemptionMetrics& metrics,
+                      TerminalGuard& guard);
 
   void OnReadDone(bool ok) override;
   void OnWriteDone(bool ok) override;
@@ -52,6 +54,7 @@ class RedeemStreamReactor final
 
   storage::PassStore& store_;
   RedemptionMetrics& metrics_;
+  TerminalGuard& guard_;
   v1::RedeemRequest request_;  // the buffer of the read in progress
 
   absl::Mutex mu_;

@@ -64,7 +64,25 @@ RedemptionMetrics::RedemptionMetrics(prometheus::Registry& registry)
                             .Help("Claim batches written to SEPA credit "
                                   "transfer files")
                             .Register(registry)
-                            .Add({})) {}
+                            .Add({})),
+      rate_limited_(prometheus::BuildCounter()
+                        .Name("passclear_terminal_refusals_total")
+                        .Help("Calls refused by the per-terminal limiter, by "
+                              "reason")
+                        .Register(registry)
+                        .Add({{"reason", "rate_limited"}})),
+      locked_out_(prometheus::BuildCounter()
+                      .Name("passclear_terminal_refusals_total")
+                      .Help("Calls refused by the per-terminal limiter, by "
+                            "reason")
+                      .Register(registry)
+                      .Add({{"reason", "locked_out"}})),
+      lockouts_(prometheus::BuildCounter()
+                    .Name("passclear_terminal_lockouts_total")
+                    .Help("Terminals locked out after a burst of counterfeit "
+                          "codes")
+                    .Register(registry)
+                    .Add({})) {}
 
 prometheus::Counter& RedemptionMetrics::RedemptionCounter(
     v1::RedeemResult result, uint64_t programme_id) {
@@ -123,5 +141,11 @@ void RedemptionMetrics::ObserveGroupCommit(size_t operations,
 void RedemptionMetrics::ObserveExport(int transfers) {
   batches_exported_.Increment(transfers);
 }
+
+void RedemptionMetrics::ObserveTerminalRefusal(absl::string_view reason) {
+  (reason == "locked_out" ? locked_out_ : rate_limited_).Increment();
+}
+
+void RedemptionMetrics::ObserveLockout() { lockouts_.Increment(); }
 
 }  // namespace passclear

@@ -13,6 +13,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
+#include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "passclear/v1/redemption.pb.h"
@@ -39,6 +40,10 @@ class RedemptionMetrics {
   void ObserveGroupCommit(size_t operations, absl::Duration write_time);
   // One SEPA file exported, with its transfers.
   void ObserveExport(int transfers);
+  // A call refused by the terminal limiter: "rate_limited" or "locked_out".
+  void ObserveTerminalRefusal(absl::string_view reason);
+  // A terminal locked out after a burst of counterfeit codes.
+  void ObserveLockout();
 
  private:
   prometheus::Counter& RedemptionCounter(v1::RedeemResult result,
@@ -51,6 +56,9 @@ class RedemptionMetrics {
   prometheus::Histogram& group_commit_operations_;
   prometheus::Histogram& group_write_seconds_;
   prometheus::Counter& batches_exported_;
+  prometheus::Counter& rate_limited_;
+  prometheus::Counter& locked_out_;
+  prometheus::Counter& lockouts_;
 
   absl::Mutex mu_;
   // (result, programme) -> its counter, created on first use.

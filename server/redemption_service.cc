@@ -94,11 +94,18 @@ grpc::ServerUnaryReactor* RedemptionService::Redeem(
     v1::RedeemResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   absl::StatusOr<RedeemInput> input = ToRedeemCommand(*request, store_);
+  if (input.ok()) {
+    if (absl::Status admitted = guard_.Admit(request->terminal_id(), 1);
+        !admitted.ok()) {
+      input = admitted;
+    }
+  }
   if (!input.ok()) {
     reactor->Finish(ToGrpcStatus(input.status()));
     return reactor;
   }
   if (input->counterfeit) {
+    guard_.CounterfeitScanned(request->terminal_id());
     response->set_request_id(request->request_id());
     FillCounterfeit(input->command.serial, response);
     metrics_.ObserveRedeem(*response);
@@ -124,8 +131,11 @@ grpc::ServerUnaryReactor* RedemptionService::RedeemBatch(
     v1::RedeemBatchResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   const absl::Time now = store_.Now();
-  if (absl::Status status = CheckBatch(*request, max_batch_items_, now);
-      !status.ok()) {
+  absl::Status status = CheckBatch(*request, max_batch_items_, now);
+  // An upload costs one token per item.
+  if (status.ok())
+    status = guard_.Admit(request->terminal_id(), request->items_size());
+  if (!status.ok()) {
     reactor->Finish(ToGrpcStatus(status));
     return reactor;
   }
@@ -150,6 +160,7 @@ grpc::ServerUnaryReactor* RedemptionService::RedeemBatch(
       continue;
     }
     if (code->counterfeit) {
+      guard_.CounterfeitScanned(request->terminal_id());
       FillCounterfeit(code->serial, result);
       metrics_.ObserveRedeem(*result);
       completion->ItemDone();
@@ -186,7 +197,7 @@ grpc::ServerUnaryReactor* RedemptionService::RedeemBatch(
 
 grpc::ServerBidiReactor<v1::RedeemRequest, v1::RedeemResponse>*
 RedemptionService::RedeemStream(grpc::CallbackServerContext*) {
-  return new RedeemStreamReactor(store_, metrics_);
+  return new RedeemStreamReactor(store_, metrics_, guard_);
 }
 
 grpc::ServerUnaryReactor* RedemptionService::CheckPass(
@@ -226,6 +237,7 @@ grpc::ServerUnaryReactor* RedemptionService::CancelRedemption(
   if (valid.ok()) valid = CheckIdentifier("request_id", request->request_id());
   absl::StatusOr<CheckedCode> code = CheckCode(store_, request->code());
   if (valid.ok()) valid = code.status();
+  if (valid.ok()) valid = guard_.Admit(request->terminal_id(), 1);
   if (valid.ok() && code->counterfeit) {
     valid = absl::InvalidArgumentError(
         absl::StrCat("code: ", CounterfeitMessage(code->serial)));

@@ -10,6 +10,7 @@
 
 #include "passclear/v1/redemption.grpc.pb.h"
 #include "server/redemption_metrics.h"
+#include "server/terminal_guard.h"
 #include "storage/pass_store.h"
 
 namespace passclear {
@@ -17,8 +18,11 @@ namespace passclear {
 class RedemptionService final : public v1::RedemptionService::CallbackService {
  public:
   RedemptionService(storage::PassStore& store, size_t max_batch_items,
-                    RedemptionMetrics& metrics)
-      : store_(store), max_batch_items_(max_batch_items), metrics_(metrics) {}
+                    RedemptionMetrics& metrics, TerminalLimiter& limiter)
+      : store_(store),
+        max_batch_items_(max_batch_items),
+        metrics_(metrics),
+        guard_(limiter, metrics) {}
 
   grpc::ServerUnaryReactor* Redeem(grpc::CallbackServerContext* context,
                                    const v1::RedeemRequest* request,
@@ -41,6 +45,7 @@ class RedemptionService final : public v1::RedemptionService::CallbackService {
   storage::PassStore& store_;
   const size_t max_batch_items_;
   RedemptionMetrics& metrics_;
+  TerminalGuard guard_;
 };
 
 }  // namespace passclear

@@ -35,6 +35,7 @@
 #include "server/redemption_service.h"
 #include "server/rpc_metrics.h"
 #include "server/store_collector.h"
+#include "server/terminal_limiter.h"
 #include "server/transport_security.h"
 #include "storage/pass_store.h"
 #include "storage/venue_identifiers.h"
@@ -76,6 +77,16 @@ ABSL_FLAG(bool, allow_plaintext, false,
           "logged); otherwise such a start is refused");
 ABSL_FLAG(uint32_t, max_concurrent_streams, 100,
           "most calls (streams) in flight on one client connection");
+ABSL_FLAG(double, terminal_rate, 1000,
+          "calls (or RedeemBatch items) per second one terminal may sustain; "
+          "0 turns the limit off");
+ABSL_FLAG(double, terminal_burst, 2000,
+          "calls one terminal may send at once after a quiet period");
+ABSL_FLAG(uint32_t, counterfeit_lockout_threshold, 20,
+          "counterfeit codes from one terminal within 10 minutes that lock it "
+          "out; 0 turns the lock-out off");
+ABSL_FLAG(absl::Duration, counterfeit_lockout, absl::Hours(1),
+          "how long a terminal stays locked out");
 ABSL_FLAG(std::string, metrics_listen, "127.0.0.1:9464",
           "HTTP address serving Prometheus metrics at /metrics; port 0 picks "
           "a free port (see --metrics_port_file)");
@@ -242,9 +253,10 @@ int Run() {
       " max_batch_items=", max_batch_items, " demo_data=",
       absl::GetFlag(FLAGS_demo_data) ? "true" : "false", " shutdown_timeout=",
       absl::FormatDuration(absl::GetFlag(FLAGS_shutdown_timeout)),
-      " cycle_period=", absl::GetFlag(FLAGS_cycle_period),
-      " metrics_listen=", absl::GetFlag(FLAGS_metrics_listen),
-      " max_batch_lines=", max_batch_lines));
+      " cycle_period=", absl::GetFlag(FLAGS_cycle_period), " metrics_listen=",
+      absl::GetFlag(FLAGS_metrics_listen), " max_batch_lines=", max_batch_lines,
+      " terminal_rate=", absl::GetFlag(FLAGS_terminal_rate),
+      " terminal_burst=", absl::GetFlag(FLAGS_terminal_burst)));
   if (!options.sync_writes) {
     LogWarning(
         "--durability=async: redemptions are confirmed before they are on "
@@ -288,7 +300,13 @@ int Run() {
   LogInfo(absl::StrCat("metrics on port ", (*metrics_endpoint)->port(),
                        " at /metrics"));
 
-  RedemptionService redemption(**store, max_batch_items, metrics);
+  TerminalLimiter limiter(
+      {.rate_per_second = absl::GetFlag(FLAGS_terminal_rate),
+       .burst = absl::GetFlag(FLAGS_terminal_burst),
+       .counterfeit_threshold =
+           absl::GetFlag(FLAGS_counterfeit_lockout_threshold),
+       .lockout = absl::GetFlag(FLAGS_counterfeit_lockout)});
+  RedemptionService redemption(**store, max_batch_items, metrics, limiter);
   AdminService admin(**store);
   ClearingService clearing(**store, mandatary, metrics);
   grpc::EnableDefaultHealthCheckService(true);
