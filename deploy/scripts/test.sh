@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds everything, checks the formatting and
 # runs the whole test suite (unit and integration tests against the real
-# server binary, a real Prometheus), then fuzzes the parsers for a bounded
-# time.
+# server binary, a real Prometheus), runs them again under ASan + UBSan,
+# then fuzzes the parsers for a bounded time.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -16,6 +16,9 @@ echo "== tests"
 cd build
 ctest -j2 --output-on-failure --timeout 600
 cd ..
+
+echo "== tests again under AddressSanitizer + UndefinedBehaviorSanitizer"
+deploy/scripts/sanitize.sh
 
 echo "== fuzzing (libFuzzer, ASan + UBSan, 20 s per target)"
 deploy/scripts/fuzz.sh 20
