@@ -20,9 +20,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-wait_for_port() {  # file
+wait_for_file() {  # file
   for _ in $(seq 1 300); do [[ -s "$1" ]] && return 0; sleep 0.1; done
-  echo "server did not start" >&2
+  echo "server did not start ($1 missing)" >&2
   exit 1
 }
 
@@ -49,12 +49,17 @@ kill "${pids[0]}"
   --metrics_listen=127.0.0.1:0 --terminal_rate=0 \
   2>"$work/server.log" &
 pids+=($!)
-wait_for_port "$work/port"
+wait_for_file "$work/port"
 port=$(cat "$work/port")
-load "passclear (durable)" "127.0.0.1:$port" --clients=32 --passes=600000
-load "passclear (durable)" "127.0.0.1:$port" --clients=8 --mode=batch \
-  --batch_size=100 --passes=1500000
-load "passclear (durable)" "127.0.0.1:$port" --clients=32 --mode=stream \
-  --batch_size=1 --passes=600000
-load "passclear (durable)" "127.0.0.1:$port" --clients=8 --mode=stream \
-  --batch_size=32 --passes=600000
+# Written by the server at its first start, with the bootstrap admin's
+# token: the load sets up with it and enrols its terminals.
+token="$work/data/admin-token"
+wait_for_file "$token"
+load "passclear (durable)" "127.0.0.1:$port" --admin_token_file="$token" \
+  --clients=32 --passes=600000
+load "passclear (durable)" "127.0.0.1:$port" --admin_token_file="$token" \
+  --clients=8 --mode=batch --batch_size=100 --passes=1500000
+load "passclear (durable)" "127.0.0.1:$port" --admin_token_file="$token" \
+  --clients=32 --mode=stream --batch_size=1 --passes=600000
+load "passclear (durable)" "127.0.0.1:$port" --admin_token_file="$token" \
+  --clients=8 --mode=stream --batch_size=32 --passes=600000

@@ -7,29 +7,37 @@
 // redeeming passes no one redeemed before. With --setup (default) it first
 // creates a programme, issues --passes passes and registers a venue through
 // the AdminService; without it (for passclear-empty-server) it makes up
-// well-formed codes. Prints one JSON line with throughput and latency
-// percentiles, and a Markdown table row.
+// well-formed codes. With --admin_token_file (a server with authentication)
+// it sets up with the admin token and, before the measured run, enrols and
+// activates each client's terminal for the venue, so that each client
+// presents its own terminal's token. Prints one JSON line with throughput
+// and latency percentiles, and a Markdown table row.
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
+#include <cstdlib>
 #include <iostream>
 #include <memory>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "clients/bearer_token.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 #include "passclear/v1/admin.grpc.pb.h"
+#include "passclear/v1/identity.grpc.pb.h"
 #include "passclear/v1/redemption.grpc.pb.h"
 #include "server/pass_code.h"
 
@@ -45,9 +53,20 @@ ABSL_FLAG(int, batch_size, 100,
           "stream in stream mode");
 ABSL_FLAG(bool, setup, true, "create a programme, passes and a venue first");
 ABSL_FLAG(int, passes, 200000, "passes to issue with --setup");
+ABSL_FLAG(std::string, admin_token_file, "",
+          "the server's admin token (<data_dir>/admin-token): set up with it "
+          "and enrol each client's terminal; empty for a server without "
+          "authentication (passclear-empty-server)");
 
 namespace passclear {
 namespace {
+
+// Set-up calls must succeed: the run would measure nothing otherwise.
+void ExitUnlessOk(const grpc::Status& status, const std::string& call) {
+  if (status.ok()) return;
+  std::cerr << call << " failed: " << status.error_message() << "\n";
+  std::exit(1);
+}
 
 struct Scheme {
   uint64_t venue_id = 1;
@@ -65,11 +84,9 @@ Scheme SetUp(v1::AdminService::Stub& admin, int passes) {
   programme_request.mutable_valid_until()->set_seconds(now + 86400 * 365);
   v1::Programme programme;
   grpc::ClientContext programme_context;
-  if (!admin.CreateProgramme(&programme_context, programme_request, &programme)
-           .ok()) {
-    std::cerr << "CreateProgramme failed\n";
-    std::exit(1);
-  }
+  ExitUnlessOk(
+      admin.CreateProgramme(&programme_context, programme_request, &programme),
+      "CreateProgramme");
   while (static_cast<int>(scheme.codes.size()) < passes) {
     v1::IssueBookletsRequest issue;
     issue.set_programme_id(programme.programme_id());
@@ -77,10 +94,8 @@ Scheme SetUp(v1::AdminService::Stub& admin, int passes) {
     issue.set_booklet_size(10);
     v1::IssueBookletsResponse issued;
     grpc::ClientContext context;
-    if (!admin.IssueBooklets(&context, issue, &issued).ok()) {
-      std::cerr << "IssueBooklets failed\n";
-      std::exit(1);
-    }
+    ExitUnlessOk(admin.IssueBooklets(&context, issue, &issued),
+                 "IssueBooklets");
     for (const v1::Booklet& booklet : issued.booklets()) {
       scheme.codes.insert(scheme.codes.end(), booklet.codes().begin(),
                           booklet.codes().end());
@@ -96,10 +111,8 @@ Scheme SetUp(v1::AdminService::Stub& admin, int passes) {
   venue_request.set_bic("AGRIFRPP");
   v1::Venue venue;
   grpc::ClientContext venue_context;
-  if (!admin.RegisterVenue(&venue_context, venue_request, &venue).ok()) {
-    std::cerr << "RegisterVenue failed\n";
-    std::exit(1);
-  }
+  ExitUnlessOk(admin.RegisterVenue(&venue_context, venue_request, &venue),
+               "RegisterVenue");
   scheme.venue_id = venue.venue_id();
   return scheme;
 }
@@ -110,6 +123,33 @@ Scheme MadeUpScheme(int passes) {
     scheme.codes.push_back(FormatPassCode({.serial = uint64_t(i), .tag = 0}));
   }
   return scheme;
+}
+
+// The terminal a client redeems as, at the scheme's one venue.
+struct Terminal {
+  std::string id;
+  std::string token;  // empty without authentication
+};
+
+// Enrols the terminal for the venue and activates it, as an operator and
+// then the terminal would; answers its token. Exits on failure.
+std::string EnrolTerminal(v1::IdentityService::Stub& admin,
+                          v1::IdentityService::Stub& anonymous,
+                          const std::string& terminal_id, uint64_t venue_id) {
+  v1::EnrollTerminalRequest enrol;
+  enrol.set_terminal_id(terminal_id);
+  enrol.set_venue_id(venue_id);
+  v1::EnrollTerminalResponse enrolled;
+  grpc::ClientContext enrol_context;
+  ExitUnlessOk(admin.EnrollTerminal(&enrol_context, enrol, &enrolled),
+               "EnrollTerminal");
+  v1::ActivateTerminalRequest activate;
+  activate.set_activation_code(enrolled.activation_code());
+  v1::CredentialIssued issued;
+  grpc::ClientContext activate_context;
+  ExitUnlessOk(anonymous.ActivateTerminal(&activate_context, activate, &issued),
+               "ActivateTerminal");
+  return issued.token();
 }
 
 // Latencies of one client, in microseconds.
@@ -123,9 +163,10 @@ struct ClientResult {
 // up to `window` requests in flight; a reader thread matches answers to
 // requests by request id.
 void RunStreamClient(v1::RedemptionService::Stub& stub, const Scheme& scheme,
-                     const std::string& terminal, int window, absl::Time end,
+                     const Terminal& terminal, int window, absl::Time end,
                      std::atomic<size_t>& next_code, ClientResult& result) {
   grpc::ClientContext context;
+  AddBearerToken(context, terminal.token);
   auto stream = stub.RedeemStream(&context);
   absl::Mutex mu;
   absl::flat_hash_map<std::string, absl::Time> sent_at;
@@ -148,7 +189,7 @@ void RunStreamClient(v1::RedemptionService::Stub& stub, const Scheme& scheme,
     v1::RedeemRequest request;
     request.set_code(scheme.codes[index % scheme.codes.size()]);
     request.set_venue_id(scheme.venue_id);
-    request.set_terminal_id(terminal);
+    request.set_terminal_id(terminal.id);
     request.set_request_id(absl::StrCat(index));
     {
       absl::MutexLock lock(&mu);
@@ -181,15 +222,51 @@ int Main() {
     channels.push_back(grpc::CreateCustomChannel(
         target, grpc::InsecureChannelCredentials(), arguments));
   }
-  const Scheme scheme = absl::GetFlag(FLAGS_setup)
-                            ? SetUp(*v1::AdminService::NewStub(channels[0]),
-                                    absl::GetFlag(FLAGS_passes))
-                            : MadeUpScheme(absl::GetFlag(FLAGS_passes));
+  std::string admin_token;
+  if (const std::string path = absl::GetFlag(FLAGS_admin_token_file);
+      !path.empty()) {
+    absl::StatusOr<std::string> token = ReadTokenFile(path);
+    if (!token.ok()) {
+      std::cerr << "--admin_token_file: " << token.status().message() << "\n";
+      return 1;
+    }
+    admin_token = *std::move(token);
+  }
+  const int clients = absl::GetFlag(FLAGS_clients);
+  Scheme scheme;
+  // Each client is one terminal, with its own token when the server wants
+  // one; the clients still share the --channels connections, each call
+  // carrying its terminal's token.
+  std::vector<Terminal> terminals(clients);
+  {
+    // Dropped before the measured run: only the --channels connections
+    // stay open. Without a token, set-up goes over channels[0] as it always
+    // did (with one, activating the terminals warms that connection up).
+    auto admin_channel =
+        admin_token.empty()
+            ? channels[0]
+            : CreateChannelWithToken(target, grpc::InsecureChannelCredentials(),
+                                     grpc::ChannelArguments(), admin_token);
+    scheme = absl::GetFlag(FLAGS_setup)
+                 ? SetUp(*v1::AdminService::NewStub(admin_channel),
+                         absl::GetFlag(FLAGS_passes))
+                 : MadeUpScheme(absl::GetFlag(FLAGS_passes));
+    auto identities = v1::IdentityService::NewStub(admin_channel);
+    auto anonymous = v1::IdentityService::NewStub(channels[0]);
+    for (int c = 0; c < clients; ++c) {
+      // Unique per run, so that request ids never collide with an earlier
+      // run's against the same server.
+      terminals[c].id = absl::StrCat("load-", getpid(), "-", c);
+      if (!admin_token.empty()) {
+        terminals[c].token = EnrolTerminal(*identities, *anonymous,
+                                           terminals[c].id, scheme.venue_id);
+      }
+    }
+  }
   const std::string mode = absl::GetFlag(FLAGS_mode);
   const bool batch = mode == "batch";
   const bool stream = mode == "stream";
   const int batch_size = batch || stream ? absl::GetFlag(FLAGS_batch_size) : 1;
-  const int clients = absl::GetFlag(FLAGS_clients);
 
   std::atomic<size_t> next_code{0};
   std::vector<ClientResult> results(clients);
@@ -199,9 +276,7 @@ int Main() {
     threads.emplace_back([&, c] {
       auto stub = v1::RedemptionService::NewStub(channels[c % channels.size()]);
       ClientResult& result = results[c];
-      // Unique per run, so that request ids never collide with an earlier
-      // run's against the same server.
-      const std::string terminal = absl::StrCat("load-", getpid(), "-", c);
+      const Terminal& terminal = terminals[c];
       if (stream) {
         RunStreamClient(*stub, scheme, terminal, batch_size, end, next_code,
                         result);
@@ -211,12 +286,13 @@ int Main() {
         const size_t first = next_code.fetch_add(batch_size);
         const absl::Time start = absl::Now();
         grpc::ClientContext context;
+        AddBearerToken(context, terminal.token);
         grpc::Status status;
         if (!batch) {
           v1::RedeemRequest request;
           request.set_code(scheme.codes[first % scheme.codes.size()]);
           request.set_venue_id(scheme.venue_id);
-          request.set_terminal_id(terminal);
+          request.set_terminal_id(terminal.id);
           request.set_request_id(absl::StrCat(first));
           v1::RedeemResponse response;
           status = stub->Redeem(&context, request, &response);
@@ -225,7 +301,7 @@ int Main() {
         } else {
           v1::RedeemBatchRequest request;
           request.set_venue_id(scheme.venue_id);
-          request.set_terminal_id(terminal);
+          request.set_terminal_id(terminal.id);
           for (int i = 0; i < batch_size; ++i) {
             v1::RedeemBatchItem* item = request.add_items();
             item->set_code(scheme.codes[(first + i) % scheme.codes.size()]);

@@ -1,5 +1,6 @@
 // What every passctl command shares: the exit codes scripts rely on, the
-// connection and deadline of a call, and how errors are reported.
+// connection, credential and deadline of a call, and how errors are
+// reported.
 #ifndef PASSCLEAR_CLIENTS_PASSCTL_CALL_H_
 #define PASSCLEAR_CLIENTS_PASSCTL_CALL_H_
 
@@ -13,6 +14,7 @@
 ABSL_DECLARE_FLAG(std::string, server);
 ABSL_DECLARE_FLAG(bool, json);
 ABSL_DECLARE_FLAG(absl::Duration, timeout);
+ABSL_DECLARE_FLAG(std::string, token_file);
 
 namespace passclear::passctl {
 
@@ -26,6 +28,12 @@ inline constexpr int kCallFailed = 3;
 struct Command {
   std::string usage;
   std::string help;
+  // How many words follow the command's name (CODE, NAME, ...).
+  int min_operands = 0;
+  int max_operands = 0;
+  // False for the commands that call no server (verify-statement) or prove
+  // who they are otherwise (activate-terminal: its activation code).
+  bool sends_token = true;
 };
 
 // Prints the message to stderr; returns kUsage.
@@ -33,6 +41,12 @@ int UsageError(const std::string& message);
 // Prints the status to stderr; returns kCallFailed.
 int CallFailed(const grpc::Status& status);
 
+// Reads --token_file, when set, for the channels Connect() opens from now
+// on. Returns kDone, or kUsage after saying why the file cannot be used.
+int LoadToken();
+
+// A channel to --server whose calls carry the token LoadToken() read, if
+// any.
 std::shared_ptr<grpc::Channel> Connect();
 // A context with the --timeout deadline.
 std::unique_ptr<grpc::ClientContext> NewContext();

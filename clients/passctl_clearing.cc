@@ -16,9 +16,12 @@
 ABSL_DECLARE_FLAG(std::string, reason);
 ABSL_DECLARE_FLAG(std::string, reference);
 ABSL_FLAG(uint64_t, batch_id, 0, "claim batch id");
-ABSL_FLAG(uint64_t, after, 0,
-          "list-batches: the cursor (close_seq) to page after");
-ABSL_FLAG(uint32_t, page_size, 100, "list-batches: batches per page");
+// A string: list-batches pages after a cursor, identities after a name.
+ABSL_FLAG(std::string, after, "",
+          "list-batches: the cursor (close_seq) to page after (0 when "
+          "empty); identities: the last name already listed");
+ABSL_FLAG(uint32_t, page_size, 100,
+          "list-batches, identities: entries per page");
 ABSL_FLAG(int64_t, amount_cents, 0, "acknowledge: the amount paid, in cents");
 ABSL_FLAG(std::vector<std::string>, batch_ids, {},
           "export-transfers: comma-separated batch ids");
@@ -83,7 +86,12 @@ int CloseCycle() {
 
 int ListBatches() {
   v1::ListClosedBatchesRequest request;
-  request.set_after_cursor(absl::GetFlag(FLAGS_after));
+  uint64_t cursor = 0;
+  if (const std::string after = absl::GetFlag(FLAGS_after);
+      !after.empty() && !absl::SimpleAtoi(after, &cursor)) {
+    return UsageError(absl::StrCat("--after: '", after, "' is not a cursor"));
+  }
+  request.set_after_cursor(cursor);
   request.set_page_size(absl::GetFlag(FLAGS_page_size));
   v1::ListClosedBatchesResponse response;
   grpc::Status status =
@@ -332,7 +340,8 @@ const std::map<std::string, Command>& ClearingCommands() {
         "--public_key=PEM",
         "Checks a statement's signature offline (no server). Exit 0 when "
         "verified, 1 when not. openssl does the same: openssl pkeyutl "
-        "-verify -pubin -inkey PEM -rawin -in FILE -sigfile SIG."}},
+        "-verify -pubin -inkey PEM -rawin -in FILE -sigfile SIG.",
+        0, 0, /*sends_token=*/false}},
       {"reconcile",
        {"reconcile",
         "Audits the whole store; exit 0 with no breach, 1 with breaches "

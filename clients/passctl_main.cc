@@ -1,8 +1,12 @@
 // passctl: the operator's command line over the passclear gRPC API.
 //
-//   passctl redeem 000000000001417059173524 --venue=1 --terminal=desk-1
+//   export PASSCLEAR_TOKEN_FILE=passclear-data/admin-token
 //   passctl check 000000000001417059173524
 //   passctl --json create-programme --sponsor="CC du Val" --name="PN 2027" ...
+//   passctl --token_file=desk-1.token redeem CODE --venue=1 --terminal=desk-1
+//
+// Every call presents the token in --token_file (default:
+// $PASSCLEAR_TOKEN_FILE); see passctl_identity.h for how tokens are issued.
 //
 // Exit codes scripts can rely on: 0 done, 1 refused (the pass was not
 // redeemed, the cancellation not made), 2 usage error, 3 the call failed
@@ -27,6 +31,7 @@
 #include "absl/time/time.h"
 #include "clients/passctl_call.h"
 #include "clients/passctl_clearing.h"
+#include "clients/passctl_identity.h"
 #include "clients/passctl_output.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
@@ -77,14 +82,16 @@ const std::map<std::string, Command>& RedemptionAndAdminCommands() {
       {"redeem",
        {"redeem CODE --venue=ID [--terminal=ID] [--request_id=ID] "
         "[--scanned_at=TIME]",
-        "Redeems a pass for a venue. Exit 0 when redeemed, 1 when refused."}},
+        "Redeems a pass for a venue. Exit 0 when redeemed, 1 when refused.", 1,
+        1}},
       {"check",
        {"check CODE [--venue=ID]",
-        "Shows a pass's state and validity without redeeming it."}},
+        "Shows a pass's state and validity without redeeming it.", 1, 1}},
       {"cancel",
        {"cancel CODE --venue=ID [--terminal=ID] [--request_id=ID]",
         "Cancels a mistaken redemption made by the same terminal within the "
-        "cancel window. Exit 0 when cancelled, 1 when refused."}},
+        "cancel window. Exit 0 when cancelled, 1 when refused.",
+        1, 1}},
       {"create-programme",
        {"create-programme --sponsor=S --name=N --face_value_cents=1000 "
         "--valid_from=TIME --valid_until=TIME [--territory=T]",
@@ -146,6 +153,7 @@ const std::map<std::string, Command>& Commands() {
     auto* merged =
         new std::map<std::string, Command>(RedemptionAndAdminCommands());
     merged->insert(ClearingCommands().begin(), ClearingCommands().end());
+    merged->insert(IdentityCommands().begin(), IdentityCommands().end());
     return merged;
   }();
   return *all;
@@ -153,13 +161,16 @@ const std::map<std::string, Command>& Commands() {
 
 std::string UsageText() {
   std::string text =
-      "passctl [--server=HOST:PORT] [--json] COMMAND [ARGS]\n\ncommands:\n";
+      "passctl [--server=HOST:PORT] [--token_file=FILE] [--json] COMMAND "
+      "[ARGS]\n\ncommands:\n";
   for (const auto& [name, command] : Commands()) {
     absl::StrAppend(&text, "  ", command.usage, "\n      ", command.help, "\n");
   }
   absl::StrAppend(&text,
-                  "\n'passctl help COMMAND' explains one command. Exit codes: "
-                  "0 done, 1 refused, 2 usage error, 3 call failed.");
+                  "\nEvery call presents the token in --token_file (default: "
+                  "$PASSCLEAR_TOKEN_FILE). 'passctl help COMMAND' explains "
+                  "one command. Exit codes: 0 done, 1 refused, 2 usage error, "
+                  "3 call failed.");
   return text;
 }
 
@@ -544,17 +555,22 @@ int Run(const std::vector<std::string>& args) {
     return UsageError(
         absl::StrCat("unknown command '", name, "'\n\n", UsageText()));
   }
-  const bool takes_code =
-      name == "redeem" || name == "check" || name == "cancel";
-  const size_t expected_args = takes_code ? 2 : 1;
-  if (args.size() != expected_args) {
-    return UsageError(
-        absl::StrCat("usage: passctl ", Commands().at(name).usage));
+  const Command& command = Commands().at(name);
+  const std::vector<std::string> operands(args.begin() + 1, args.end());
+  if (operands.size() < static_cast<size_t>(command.min_operands) ||
+      operands.size() > static_cast<size_t>(command.max_operands)) {
+    return UsageError(absl::StrCat("usage: passctl ", command.usage));
+  }
+  if (command.sends_token) {
+    if (const int loaded = LoadToken(); loaded != kDone) return loaded;
   }
   if (ClearingCommands().contains(name)) return RunClearingCommand(name);
-  if (name == "redeem") return Redeem(args[1]);
-  if (name == "check") return Check(args[1]);
-  if (name == "cancel") return Cancel(args[1]);
+  if (IdentityCommands().contains(name)) {
+    return RunIdentityCommand(name, operands);
+  }
+  if (name == "redeem") return Redeem(operands[0]);
+  if (name == "check") return Check(operands[0]);
+  if (name == "cancel") return Cancel(operands[0]);
   if (name == "create-programme") return CreateProgramme();
   if (name == "issue-booklets") return IssueBooklets();
   if (name == "export-codes") return ExportCodes();

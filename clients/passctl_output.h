@@ -4,6 +4,7 @@
 #define PASSCLEAR_CLIENTS_PASSCTL_OUTPUT_H_
 
 #include <string>
+#include <vector>
 
 #include "google/protobuf/message.h"
 #include "google/protobuf/timestamp.pb.h"
@@ -13,6 +14,10 @@ namespace passclear::passctl {
 // Prints `message` as JSON when `json`, else `text`.
 void Print(bool json, const google::protobuf::Message& message,
            const std::string& text);
+
+// Rows as aligned columns, two spaces apart; the first row is the header.
+// No newline after the last row.
+std::string FormatTable(const std::vector<std::vector<std::string>>& rows);
 
 // "2026-11-02 10:31:12 UTC", or "-" when unset.
 std::string FormatTimestamp(const google::protobuf::Timestamp& timestamp);

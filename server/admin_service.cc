@@ -51,6 +51,27 @@ grpc::ServerUnaryReactor* FinishWithProgramme(
 
 }  // namespace
 
+AdminService::AdminService(storage::PassStore& store, AccessControl& access)
+    : GuardedService(access), store_(store) {
+  Guard("LabelVenue", &AdminService::LabelVenue);
+  Guard("SuspendVenue", &AdminService::SuspendVenue);
+  Guard("ReinstateVenue", &AdminService::ReinstateVenue);
+  Guard("CreateProgramme", &AdminService::CreateProgramme);
+  Guard("ExtendProgramme", &AdminService::ExtendProgramme);
+  Guard("CloseProgramme", &AdminService::CloseProgramme);
+  Guard("RotateProgrammeKey", &AdminService::RotateProgrammeKey);
+  Guard("GetProgramme", &AdminService::GetProgramme);
+  Guard("ListProgrammes", &AdminService::ListProgrammes);
+  Guard("IssueBooklets", &AdminService::IssueBooklets);
+  Guard("GetProgrammeUsage", &AdminService::GetProgrammeUsage);
+  Guard("ExportCodes", &AdminService::ExportCodes);
+  Guard("RegisterVenue", &AdminService::RegisterVenue);
+  Guard("AllocateBooklet", &AdminService::AllocateBooklet);
+  Guard("ReturnBooklet", &AdminService::ReturnBooklet);
+  Guard("VoidPasses", &AdminService::VoidPasses);
+  RequireEveryMethodGuarded();
+}
+
 grpc::ServerUnaryReactor* AdminService::LabelVenue(
     grpc::CallbackServerContext* context, const v1::VenueRef* request,
     v1::Venue* response) {

@@ -5,13 +5,14 @@
 #define PASSCLEAR_SERVER_ADMIN_SERVICE_H_
 
 #include "passclear/v1/admin.grpc.pb.h"
+#include "server/guarded_service.h"
 #include "storage/pass_store.h"
 
 namespace passclear {
 
-class AdminService final : public v1::AdminService::CallbackService {
+class AdminService final : public GuardedService<v1::AdminService> {
  public:
-  explicit AdminService(storage::PassStore& store) : store_(store) {}
+  AdminService(storage::PassStore& store, AccessControl& access);
 
   grpc::ServerUnaryReactor* CreateProgramme(
       grpc::CallbackServerContext* context,

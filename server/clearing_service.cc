@@ -46,6 +46,39 @@ absl::Status FillSigningKey(const storage::SigningKey& key,
 
 }  // namespace
 
+absl::Status ClearingService::CheckBatchVenue(
+    const grpc::CallbackServerContext& context, absl::string_view method,
+    const absl::StatusOr<storage::ClaimBatch>& batch) {
+  // A batch that cannot be read is answered by the handler as before.
+  if (!batch.ok()) return absl::OkStatus();
+  return access().CheckVenue(
+      context, absl::StrCat("/passclear.v1.ClearingService/", method),
+      batch->venue_id);
+}
+
+ClearingService::ClearingService(storage::PassStore& store,
+                                 SepaAccount mandatary,
+                                 RedemptionMetrics& metrics,
+                                 AccessControl& access)
+    : GuardedService(access),
+      store_(store),
+      mandatary_(std::move(mandatary)),
+      metrics_(metrics) {
+  Guard("CloseCycle", &ClearingService::CloseCycle);
+  Guard("ListClosedBatches", &ClearingService::ListClosedBatches);
+  Guard("GetBatch", &ClearingService::GetBatch);
+  Guard("StreamBatchLines", &ClearingService::StreamBatchLines);
+  Guard("AcknowledgeBatch", &ClearingService::AcknowledgeBatch);
+  Guard("RejectBatch", &ClearingService::RejectBatch);
+  Guard("ResubmitBatch", &ClearingService::ResubmitBatch);
+  Guard("ExportCreditTransfers", &ClearingService::ExportCreditTransfers);
+  Guard("GetBatchStatement", &ClearingService::GetBatchStatement);
+  Guard("ListSigningKeys", &ClearingService::ListSigningKeys);
+  Guard("RotateSigningKey", &ClearingService::RotateSigningKey);
+  Guard("Reconcile", &ClearingService::Reconcile);
+  RequireEveryMethodGuarded();
+}
+
 grpc::ServerUnaryReactor* ClearingService::CloseCycle(
     grpc::CallbackServerContext* context, const v1::CloseCycleRequest*,
     v1::CloseCycleResponse* response) {
@@ -95,12 +128,23 @@ grpc::ServerUnaryReactor* ClearingService::ListClosedBatches(
 grpc::ServerUnaryReactor* ClearingService::GetBatch(
     grpc::CallbackServerContext* context, const v1::BatchRef* request,
     v1::ClaimBatch* response) {
-  return FinishWithBatch(context, store_.ReadBatch(request->batch_id()),
-                         response);
+  absl::StatusOr<storage::ClaimBatch> batch =
+      store_.ReadBatch(request->batch_id());
+  if (absl::Status allowed = CheckBatchVenue(*context, "GetBatch", batch);
+      !allowed.ok()) {
+    return Finish(context, allowed);
+  }
+  return FinishWithBatch(context, std::move(batch), response);
 }
 
 grpc::ServerWriteReactor<v1::BatchLines>* ClearingService::StreamBatchLines(
-    grpc::CallbackServerContext*, const v1::BatchRef* request) {
+    grpc::CallbackServerContext* context, const v1::BatchRef* request) {
+  if (absl::Status allowed = CheckBatchVenue(
+          *context, "StreamBatchLines", store_.ReadBatch(request->batch_id()));
+      !allowed.ok()) {
+    return new RefusedReactor<grpc::ServerWriteReactor<v1::BatchLines>>(
+        allowed);
+  }
   return new BatchLinesReactor(store_, request->batch_id());
 }
 
@@ -163,6 +207,11 @@ grpc::ServerUnaryReactor* ClearingService::GetBatchStatement(
   absl::StatusOr<storage::ClaimBatch> batch =
       store_.ReadBatch(request->batch_id());
   if (!batch.ok()) return Finish(context, batch.status());
+  if (absl::Status allowed =
+          CheckBatchVenue(*context, "GetBatchStatement", batch);
+      !allowed.ok()) {
+    return Finish(context, allowed);
+  }
   if (batch->signature.empty()) {
     return Finish(context,
                   absl::FailedPreconditionError(absl::StrCat(

@@ -9,18 +9,18 @@
 #define PASSCLEAR_SERVER_CLEARING_SERVICE_H_
 
 #include "passclear/v1/clearing.grpc.pb.h"
+#include "server/guarded_service.h"
 #include "server/redemption_metrics.h"
 #include "server/sepa_credit_transfer.h"
 #include "storage/pass_store.h"
 
 namespace passclear {
 
-class ClearingService final : public v1::ClearingService::CallbackService {
+class ClearingService final : public GuardedService<v1::ClearingService> {
  public:
   // `mandatary` is the account transfers are paid from.
   ClearingService(storage::PassStore& store, SepaAccount mandatary,
-                  RedemptionMetrics& metrics)
-      : store_(store), mandatary_(std::move(mandatary)), metrics_(metrics) {}
+                  RedemptionMetrics& metrics, AccessControl& access);
 
   grpc::ServerUnaryReactor* CloseCycle(
       grpc::CallbackServerContext* context,
@@ -66,6 +66,10 @@ class ClearingService final : public v1::ClearingService::CallbackService {
                                       v1::ReconcileResponse* response) override;
 
  private:
+  // A VENUE caller may only read its own venue's batches.
+  [[nodiscard]] absl::Status CheckBatchVenue(
+      const grpc::CallbackServerContext& context, absl::string_view method,
+      const absl::StatusOr<storage::ClaimBatch>& batch);
   storage::PassStore& store_;
   const SepaAccount mandatary_;
   RedemptionMetrics& metrics_;

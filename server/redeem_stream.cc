@@ -8,10 +8,13 @@
 
 namespace passclear {
 
-RedeemStreamReactor::RedeemStreamReactor(storage::PassStore& store,
-                                         RedemptionMetrics& metrics,
-                                         TerminalGuard& guard)
-    : store_(store), metrics_(metrics), guard_(guard) {
+RedeemStreamReactor::RedeemStreamReactor(
+    storage::PassStore& store, RedemptionMetrics& metrics, TerminalGuard& guard,
+    std::function<absl::Status(const v1::RedeemRequest&)> admit)
+    : store_(store),
+      metrics_(metrics),
+      guard_(guard),
+      admit_(std::move(admit)) {
   StartRead(&request_);
 }
 
@@ -25,7 +28,11 @@ void RedeemStreamReactor::OnReadDone(bool ok) {
     if (!ok) {
       reads_done_ = true;  // the client half-closed, or the call ended
     } else {
-      input = ToRedeemCommand(request_, store_);
+      if (absl::Status admitted = admit_(request_); !admitted.ok()) {
+        input = admitted;
+      } else {
+        input = ToRedeemCommand(request_, store_);
+      }
       if (input.ok()) {
         if (absl::Status admitted = guard_.Admit(request_.terminal_id(), 1);
             !admitted.ok()) {

@@ -12,6 +12,7 @@
 #define PASSCLEAR_SERVER_REDEEM_STREAM_H_
 
 #include <deque>
+#include <functional>
 #include <string>
 
 #include "absl/base/thread_annotations.h"
@@ -30,8 +31,12 @@ class RedeemStreamReactor final
  public:
   static constexpr int kMaxInFlight = 256;
 
-  RedeemStreamReactor(storage::PassStore& store, RedemptionMetrics& metrics,
-                      TerminalGuard& guard);
+  // `admit` checks each request against the caller's access (its terminal
+  // and venue); a refused one ends the stream with its status.
+  RedeemStreamReactor(
+      storage::PassStore& store, RedemptionMetrics& metrics,
+      TerminalGuard& guard,
+      std::function<absl::Status(const v1::RedeemRequest&)> admit);
 
   void OnReadDone(bool ok) override;
   void OnWriteDone(bool ok) override;
@@ -55,6 +60,7 @@ class RedeemStreamReactor final
   storage::PassStore& store_;
   RedemptionMetrics& metrics_;
   TerminalGuard& guard_;
+  const std::function<absl::Status(const v1::RedeemRequest&)> admit_;
   v1::RedeemRequest request_;  // the buffer of the read in progress
 
   absl::Mutex mu_;

@@ -89,6 +89,24 @@ void FillRefusal(v1::RedeemResult result, uint64_t serial,
 
 }  // namespace
 
+RedemptionService::RedemptionService(storage::PassStore& store,
+                                     size_t max_batch_items,
+                                     RedemptionMetrics& metrics,
+                                     TerminalLimiter& limiter,
+                                     AccessControl& access)
+    : GuardedService(access),
+      store_(store),
+      max_batch_items_(max_batch_items),
+      metrics_(metrics),
+      guard_(limiter, metrics) {
+  Guard("Redeem", &RedemptionService::Redeem);
+  Guard("RedeemBatch", &RedemptionService::RedeemBatch);
+  Guard("RedeemStream", &RedemptionService::RedeemStream);
+  Guard("CheckPass", &RedemptionService::CheckPass);
+  Guard("CancelRedemption", &RedemptionService::CancelRedemption);
+  RequireEveryMethodGuarded();
+}
+
 grpc::ServerUnaryReactor* RedemptionService::Redeem(
     grpc::CallbackServerContext* context, const v1::RedeemRequest* request,
     v1::RedeemResponse* response) {
@@ -196,8 +214,18 @@ grpc::ServerUnaryReactor* RedemptionService::RedeemBatch(
 }
 
 grpc::ServerBidiReactor<v1::RedeemRequest, v1::RedeemResponse>*
-RedemptionService::RedeemStream(grpc::CallbackServerContext*) {
-  return new RedeemStreamReactor(store_, metrics_, guard_);
+RedemptionService::RedeemStream(grpc::CallbackServerContext* context) {
+  // Each message is admitted as a call of its own would be: it must name
+  // the caller's terminal and venue, and a terminal revoked while its stream
+  // is open is refused from its next message on.
+  return new RedeemStreamReactor(
+      store_, metrics_, guard_,
+      [this, context](const v1::RedeemRequest& request) {
+        return access()
+            .Admit(*context, "/passclear.v1.RedemptionService/RedeemStream",
+                   &request)
+            .status();
+      });
 }
 
 grpc::ServerUnaryReactor* RedemptionService::CheckPass(

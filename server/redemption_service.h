@@ -9,20 +9,18 @@
 #include <cstddef>
 
 #include "passclear/v1/redemption.grpc.pb.h"
+#include "server/guarded_service.h"
 #include "server/redemption_metrics.h"
 #include "server/terminal_guard.h"
 #include "storage/pass_store.h"
 
 namespace passclear {
 
-class RedemptionService final : public v1::RedemptionService::CallbackService {
+class RedemptionService final : public GuardedService<v1::RedemptionService> {
  public:
   RedemptionService(storage::PassStore& store, size_t max_batch_items,
-                    RedemptionMetrics& metrics, TerminalLimiter& limiter)
-      : store_(store),
-        max_batch_items_(max_batch_items),
-        metrics_(metrics),
-        guard_(limiter, metrics) {}
+                    RedemptionMetrics& metrics, TerminalLimiter& limiter,
+                    AccessControl& access);
 
   grpc::ServerUnaryReactor* Redeem(grpc::CallbackServerContext* context,
                                    const v1::RedeemRequest* request,

@@ -26,9 +26,12 @@
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server.h"
 #include "grpcpp/server_builder.h"
+#include "server/access_control.h"
 #include "server/admin_service.h"
+#include "server/audit_log.h"
 #include "server/clearing_service.h"
 #include "server/demo_data.h"
+#include "server/identity_service.h"
 #include "server/log.h"
 #include "server/metrics_endpoint.h"
 #include "server/redemption_metrics.h"
@@ -37,6 +40,7 @@
 #include "server/store_collector.h"
 #include "server/terminal_limiter.h"
 #include "server/transport_security.h"
+#include "storage/identity_store.h"
 #include "storage/pass_store.h"
 #include "storage/venue_identifiers.h"
 
@@ -103,6 +107,12 @@ ABSL_FLAG(std::string, mandatary_iban, "FR76 3000 4000 0312 3456 7890 143",
           "IBAN of the account SEPA transfers are paid from");
 ABSL_FLAG(std::string, mandatary_bic, "BNPAFRPPXXX",
           "BIC of the account SEPA transfers are paid from");
+ABSL_FLAG(std::string, admin_token_file, "",
+          "where a new store's first admin credential is written (mode 0600); "
+          "default <data_dir>/admin-token");
+ABSL_FLAG(std::string, audit_log, "",
+          "file refused calls and identity changes are appended to, one JSON "
+          "object per line; default <data_dir>/audit.log");
 
 namespace passclear {
 
@@ -146,7 +156,8 @@ std::vector<std::string> ServedMethods() {
       "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo"};
   for (const char* service : {v1::RedemptionService::service_full_name(),
                               v1::AdminService::service_full_name(),
-                              v1::ClearingService::service_full_name()}) {
+                              v1::ClearingService::service_full_name(),
+                              v1::IdentityService::service_full_name()}) {
     const google::protobuf::ServiceDescriptor* descriptor =
         google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(
             service);
@@ -170,6 +181,39 @@ bool WritePortFile(const std::string& path, int port) {
   std::error_code error;
   std::filesystem::rename(temporary, path, error);
   return !error;
+}
+
+// A store without an active admin (a new one) gets one, named "admin", whose
+// token is written to `path` only: never logged.
+absl::Status BootstrapAdmin(storage::IdentityStore& identities,
+                            const std::string& path) {
+  if (identities.HasActiveAdmin()) return absl::OkStatus();
+  absl::StatusOr<storage::IssuedCredential> admin =
+      identities.CreateAccount("admin", storage::Role::kAdmin, 0);
+  if (!admin.ok()) return admin.status();
+  const std::string temporary = path + ".tmp";
+  {
+    std::ofstream out(temporary, std::ios::trunc);
+    std::filesystem::permissions(temporary,
+                                 std::filesystem::perms::owner_read |
+                                     std::filesystem::perms::owner_write);
+    out << admin->token << '\n';
+    if (!out.flush()) {
+      return absl::UnavailableError(
+          absl::StrCat("cannot write the admin token to ", path));
+    }
+  }
+  std::error_code error;
+  std::filesystem::rename(temporary, path, error);
+  if (error) {
+    return absl::UnavailableError(absl::StrCat(
+        "cannot write the admin token to ", path, ": ", error.message()));
+  }
+  LogInfo(
+      absl::StrCat("created the first admin identity 'admin'; its token "
+                   "is in ",
+                   path));
+  return absl::OkStatus();
 }
 
 int Run() {
@@ -278,6 +322,33 @@ int Run() {
     }
   }
 
+  absl::StatusOr<std::unique_ptr<storage::IdentityStore>> identities =
+      storage::IdentityStore::Open((*store)->database(),
+                                   [&store] { return (*store)->Now(); });
+  if (!identities.ok()) {
+    LogError(absl::StrCat("cannot load identities: ",
+                          identities.status().message()));
+    return 1;
+  }
+  const std::filesystem::path data_dir(options.path);
+  std::string admin_token_file = absl::GetFlag(FLAGS_admin_token_file);
+  if (admin_token_file.empty()) {
+    admin_token_file = (data_dir / "admin-token").string();
+  }
+  if (absl::Status status = BootstrapAdmin(**identities, admin_token_file);
+      !status.ok()) {
+    LogError(std::string(status.message()));
+    return 1;
+  }
+  std::string audit_path = absl::GetFlag(FLAGS_audit_log);
+  if (audit_path.empty()) audit_path = (data_dir / "audit.log").string();
+  absl::StatusOr<std::unique_ptr<AuditLog>> audit = AuditLog::Open(audit_path);
+  if (!audit.ok()) {
+    LogError(std::string(audit.status().message()));
+    return 1;
+  }
+  AccessControl access(**identities, *registry, **audit);
+
   auto collector = std::make_shared<StoreCollector>(
       **store,
       BuildInfo{.version = PASSCLEAR_VERSION,
@@ -306,9 +377,11 @@ int Run() {
        .counterfeit_threshold =
            absl::GetFlag(FLAGS_counterfeit_lockout_threshold),
        .lockout = absl::GetFlag(FLAGS_counterfeit_lockout)});
-  RedemptionService redemption(**store, max_batch_items, metrics, limiter);
-  AdminService admin(**store);
-  ClearingService clearing(**store, mandatary, metrics);
+  RedemptionService redemption(**store, max_batch_items, metrics, limiter,
+                               access);
+  AdminService admin(**store, access);
+  ClearingService clearing(**store, mandatary, metrics, access);
+  IdentityService identity(**identities, **store, access);
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
@@ -333,6 +406,7 @@ int Run() {
   builder.RegisterService(&redemption);
   builder.RegisterService(&admin);
   builder.RegisterService(&clearing);
+  builder.RegisterService(&identity);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {
     LogError(absl::StrCat("cannot listen on ", listen));

@@ -35,14 +35,16 @@ enum class FixedFamily : int {
   kVenueBatches = 11,  // (venue id, batch id) -> ""
   kBatchLog = 12,      // close seq -> batch id: the mandatary's log
   kSigningKeys = 13,   // key version -> SigningKey
+  kIdentities = 14,    // identity name, credential hash -> identity_store.h
 };
-inline constexpr int kFixedFamilyCount = 14;
+inline constexpr int kFixedFamilyCount = 15;
 
 inline constexpr std::array<absl::string_view, kFixedFamilyCount>
-    kFixedFamilyNames = {
-        "default",      "programmes",    "booklets",  "venues",      "claims",
-        "journal",      "idempotency",   "issuances", "usage",       "batches",
-        "open_batches", "venue_batches", "batch_log", "signing_keys"};
+    kFixedFamilyNames = {"default",     "programmes",   "booklets",
+                         "venues",      "claims",       "journal",
+                         "idempotency", "issuances",    "usage",
+                         "batches",     "open_batches", "venue_batches",
+                         "batch_log",   "signing_keys", "identities"};
 
 // The name of the column family holding pass shard `shard`.
 std::string PassShardFamilyName(uint32_t shard);

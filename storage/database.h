@@ -30,7 +30,8 @@ namespace passclear::storage {
 //    venue territories, claim batches (claim lines keyed by batch, the
 //    batch, index, log and signing key families, passes and answers
 //    naming their batch).
-inline constexpr uint64_t kStoreFormatVersion = 3;
+// 4: the "identities" family (terminals, accounts, credential hashes).
+inline constexpr uint64_t kStoreFormatVersion = 4;
 inline constexpr uint32_t kMaxShardCount = 1024;
 
 struct DatabaseOptions {

@@ -1,7 +1,9 @@
 // A catalogue of hostile or malformed requests sent to the real server:
 // each gets the expected status code and a message naming what is wrong,
 // and afterwards the store is exactly as before (same usage counters, same
-// programmes, same closed batches, same pass states).
+// programmes, same closed batches, same pass states, same identities).
+// Callers without a credential, with a wrong one, in the wrong role or for
+// another venue or terminal are part of it.
 #include <functional>
 #include <string>
 #include <vector>
@@ -9,6 +11,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "passclear/v1/clearing.grpc.pb.h"
+#include "passclear/v1/identity.grpc.pb.h"
 #include "tests/integration/server_fixture.h"
 
 namespace passclear::testing {
@@ -48,9 +51,53 @@ class BadRequestsTest : public ServerFixture {
     v1::CheckPassResponse pass;
     grpc::ClientContext check_context;
     EXPECT_TRUE(redemption_->CheckPass(&check_context, check, &pass).ok());
+    v1::ListIdentitiesRequest identities_request;
+    identities_request.set_page_size(1000);
+    v1::ListIdentitiesResponse identities;
+    grpc::ClientContext identities_context;
+    EXPECT_TRUE(server_->credentials()
+                    .admin_identities()
+                    .ListIdentities(&identities_context, identities_request,
+                                    &identities)
+                    .ok());
     return absl::StrCat(usage.SerializeAsString(),
                         programmes.SerializeAsString(), log.SerializeAsString(),
-                        pass.SerializeAsString());
+                        pass.SerializeAsString(),
+                        identities.SerializeAsString());
+  }
+
+  // A context whose call carries `authorization` as is (none when empty).
+  static std::unique_ptr<grpc::ClientContext> ContextWith(
+      const std::string& authorization) {
+    auto context = std::make_unique<grpc::ClientContext>();
+    if (!authorization.empty()) {
+      context->AddMetadata("authorization", authorization);
+    }
+    return context;
+  }
+
+  // Sends as terminal T-1 of the scheme's venue, edited, with the
+  // `authorization` metadata given.
+  grpc::Status RedeemAs(
+      const std::string& authorization,
+      std::function<void(v1::RedeemRequest&)> edit = [](v1::RedeemRequest&) {
+      }) {
+    v1::RedeemRequest request =
+        MakeRedeemRequest(scheme_.codes[0], scheme_.venue_id, "T-1", "r-1");
+    edit(request);
+    v1::RedeemResponse response;
+    return plain_redemption_->Redeem(ContextWith(authorization).get(), request,
+                                     &response);
+  }
+
+  grpc::Status EnrollTerminal(const std::string& terminal_id) {
+    v1::EnrollTerminalRequest request;
+    request.set_terminal_id(terminal_id);
+    request.set_venue_id(scheme_.venue_id);
+    v1::EnrollTerminalResponse response;
+    grpc::ClientContext context;
+    return server_->credentials().admin_identities().EnrollTerminal(
+        &context, request, &response);
   }
 
   grpc::Status RedeemWith(std::function<void(v1::RedeemRequest&)> edit) {
@@ -95,9 +142,17 @@ class BadRequestsTest : public ServerFixture {
     ServerFixture::SetUp();
     if (HasFatalFailure()) return;
     clearing_ = v1::ClearingService::NewStub(server_->Channel());
+    auto plain = server_->PlainChannel();
+    plain_redemption_ = v1::RedemptionService::NewStub(plain);
+    plain_admin_ = v1::AdminService::NewStub(plain);
+    plain_clearing_ = v1::ClearingService::NewStub(plain);
   }
 
   std::unique_ptr<v1::ClearingService::Stub> clearing_;
+  // Calls through these carry only the metadata the test sets.
+  std::unique_ptr<v1::RedemptionService::Stub> plain_redemption_;
+  std::unique_ptr<v1::AdminService::Stub> plain_admin_;
+  std::unique_ptr<v1::ClearingService::Stub> plain_clearing_;
 };
 
 TEST_F(BadRequestsTest, EachIsRefusedByNameAndChangesNothing) {
@@ -111,6 +166,39 @@ TEST_F(BadRequestsTest, EachIsRefusedByNameAndChangesNothing) {
   ASSERT_TRUE(
       clearing_->CloseCycle(&close_context, v1::CloseCycleRequest(), &closed)
           .ok());
+  // Identities to misuse: a second venue, a revoked terminal, a terminal
+  // enrolled but not activated.
+  TestCredentials& credentials = server_->credentials();
+  v1::Venue other_venue;
+  grpc::ClientContext venue_context;
+  ASSERT_TRUE(admin_
+                  ->RegisterVenue(&venue_context,
+                                  MakeVenueRequest("Other venue",
+                                                   scheme_.programme_id, true),
+                                  &other_venue)
+                  .ok());
+  const std::string terminal =
+      "Bearer " + credentials.TerminalToken("T-1", scheme_.venue_id);
+  const std::string admin = "Bearer " + credentials.admin_token();
+  const std::string mandatary = "Bearer " + credentials.MandataryToken();
+  const std::string revoked =
+      "Bearer " + credentials.TerminalToken("T-revoked", scheme_.venue_id);
+  v1::RevokeIdentityRequest revoke;
+  revoke.set_name("T-revoked");
+  v1::Identity revoked_identity;
+  grpc::ClientContext revoke_context;
+  ASSERT_TRUE(credentials.admin_identities()
+                  .RevokeIdentity(&revoke_context, revoke, &revoked_identity)
+                  .ok());
+  v1::EnrollTerminalRequest pending_request;
+  pending_request.set_terminal_id("T-pending");
+  pending_request.set_venue_id(scheme_.venue_id);
+  v1::EnrollTerminalResponse pending;
+  grpc::ClientContext pending_context;
+  ASSERT_TRUE(credentials.admin_identities()
+                  .EnrollTerminal(&pending_context, pending_request, &pending)
+                  .ok());
+
   const std::string before = Snapshot();
   const std::string too_long(65, 'x');
   const std::vector<BadRequest> catalogue = {
@@ -136,14 +224,11 @@ TEST_F(BadRequestsTest, EachIsRefusedByNameAndChangesNothing) {
        }},
       {"no venue", grpc::StatusCode::INVALID_ARGUMENT, "venue_id",
        [&] { return RedeemWith([](auto& r) { r.set_venue_id(0); }); }},
-      {"terminal id too long", grpc::StatusCode::INVALID_ARGUMENT,
-       "terminal_id",
-       [&] {
-         return RedeemWith([&](auto& r) { r.set_terminal_id(too_long); });
-       }},
-      {"terminal id with a space", grpc::StatusCode::INVALID_ARGUMENT,
-       "terminal_id",
-       [&] { return RedeemWith([](auto& r) { r.set_terminal_id("T 1"); }); }},
+      {"enrolling a terminal id too long", grpc::StatusCode::INVALID_ARGUMENT,
+       "terminal_id", [&] { return EnrollTerminal(too_long); }},
+      {"enrolling a terminal id with a space",
+       grpc::StatusCode::INVALID_ARGUMENT, "terminal_id",
+       [&] { return EnrollTerminal("T 1"); }},
       // Protobuf refuses a string field that is not UTF-8 before any
       // handler runs; gRPC 1.51's callback API then answers UNIMPLEMENTED
       // with no message. Not ideal, but nothing reaches the store.
@@ -277,7 +362,71 @@ TEST_F(BadRequestsTest, EachIsRefusedByNameAndChangesNothing) {
          return admin_->VoidPasses(&context, request, &response);
        }},
   };
-  for (const BadRequest& bad : catalogue) {
+  const std::vector<BadRequest> access_catalogue = {
+      {"no credential", grpc::StatusCode::UNAUTHENTICATED, "no credential",
+       [&] { return RedeemAs(""); }},
+      {"a token never issued", grpc::StatusCode::UNAUTHENTICATED,
+       "unknown credential", [&] { return RedeemAs("Bearer pc_forged"); }},
+      {"not a bearer token", grpc::StatusCode::UNAUTHENTICATED, "Bearer",
+       [&] { return RedeemAs("Basic dDE6c2VjcmV0"); }},
+      {"a revoked terminal", grpc::StatusCode::UNAUTHENTICATED,
+       "terminal 'T-revoked' was revoked on",
+       [&] {
+         return RedeemAs(revoked,
+                         [](auto& r) { r.set_terminal_id("T-revoked"); });
+       }},
+      {"an activation code as a token", grpc::StatusCode::UNAUTHENTICATED,
+       "activation code of terminal 'T-pending'",
+       [&] {
+         return RedeemAs("Bearer " + pending.activation_code(),
+                         [](auto& r) { r.set_terminal_id("T-pending"); });
+       }},
+      {"a terminal for another venue", grpc::StatusCode::PERMISSION_DENIED,
+       absl::StrCat("may not act for venue ", other_venue.venue_id()),
+       [&] {
+         return RedeemAs(terminal, [&](auto& r) {
+           r.set_venue_id(other_venue.venue_id());
+         });
+       }},
+      {"a terminal posing as another", grpc::StatusCode::PERMISSION_DENIED,
+       "may not send requests as terminal 'T-2'",
+       [&] {
+         return RedeemAs(terminal, [](auto& r) { r.set_terminal_id("T-2"); });
+       }},
+      {"an admin redeeming", grpc::StatusCode::PERMISSION_DENIED,
+       "admin 'admin' may not call /passclear.v1.RedemptionService/Redeem",
+       [&] { return RedeemAs(admin); }},
+      {"a terminal creating a programme", grpc::StatusCode::PERMISSION_DENIED,
+       "terminal 'T-1' may not call "
+       "/passclear.v1.AdminService/CreateProgramme",
+       [&] {
+         v1::CreateProgrammeRequest request;
+         v1::Programme response;
+         return plain_admin_->CreateProgramme(ContextWith(terminal).get(),
+                                              request, &response);
+       }},
+      {"an admin acknowledging a payment", grpc::StatusCode::PERMISSION_DENIED,
+       "may not call /passclear.v1.ClearingService/AcknowledgeBatch",
+       [&] {
+         v1::AcknowledgeBatchRequest request;
+         request.set_batch_id(1);
+         request.set_payment_reference("VIR-1");
+         request.set_amount_paid_cents(1000);
+         v1::ClaimBatch response;
+         return plain_clearing_->AcknowledgeBatch(ContextWith(admin).get(),
+                                                  request, &response);
+       }},
+      {"the mandatary closing a cycle", grpc::StatusCode::PERMISSION_DENIED,
+       "may not call /passclear.v1.ClearingService/CloseCycle",
+       [&] {
+         v1::CloseCycleResponse response;
+         return plain_clearing_->CloseCycle(ContextWith(mandatary).get(),
+                                            v1::CloseCycleRequest(), &response);
+       }},
+  };
+  std::vector<BadRequest> all = catalogue;
+  all.insert(all.end(), access_catalogue.begin(), access_catalogue.end());
+  for (const BadRequest& bad : all) {
     grpc::Status status = bad.send();
     EXPECT_EQ(status.error_code(), bad.code)
         << bad.name << ": " << status.error_message();
@@ -286,8 +435,8 @@ TEST_F(BadRequestsTest, EachIsRefusedByNameAndChangesNothing) {
         << bad.message_part;
   }
   EXPECT_EQ(Snapshot(), before) << "a refused request changed the store";
-  RecordProperty("catalogue_size", static_cast<int>(catalogue.size()));
-  EXPECT_EQ(catalogue.size(), 25u);
+  RecordProperty("catalogue_size", static_cast<int>(all.size()));
+  EXPECT_EQ(all.size(), 36u);
 }
 
 }  // namespace

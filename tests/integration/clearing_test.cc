@@ -43,7 +43,9 @@ class ClearingTest : public ServerFixture {
   }
 
   void RedeemCode(size_t index, uint64_t venue_id) {
-    ASSERT_EQ(Redeem(MakeRedeemRequest(scheme_.codes[index], venue_id, "T-1",
+    // Each venue has its own terminal: one is enrolled for one venue.
+    ASSERT_EQ(Redeem(MakeRedeemRequest(scheme_.codes[index], venue_id,
+                                       absl::StrCat("T-", venue_id),
                                        absl::StrCat("r-", index)))
                   .result(),
               v1::REDEEM_RESULT_REDEEMED);

@@ -36,7 +36,7 @@ TEST_F(ProgrammeLifecycleTest, AmendmentRevivesAnExpiredPassAndClosingEndsIt) {
       admin_->RegisterVenue(&venue_context, venue_request, &venue).ok());
 
   EXPECT_EQ(
-      Redeem(MakeRedeemRequest(code, venue.venue_id(), "T-1", "r-1")).result(),
+      Redeem(MakeRedeemRequest(code, venue.venue_id(), "T-2", "r-1")).result(),
       v1::REDEEM_RESULT_EXPIRED);
 
   v1::ExtendProgrammeRequest extend;
@@ -52,7 +52,7 @@ TEST_F(ProgrammeLifecycleTest, AmendmentRevivesAnExpiredPassAndClosingEndsIt) {
   EXPECT_EQ(extended.amendments(0).previous_valid_until().seconds(),
             now - 40 * 86400);
   EXPECT_EQ(
-      Redeem(MakeRedeemRequest(code, venue.venue_id(), "T-1", "r-2")).result(),
+      Redeem(MakeRedeemRequest(code, venue.venue_id(), "T-2", "r-2")).result(),
       v1::REDEEM_RESULT_REDEEMED);
 
   v1::ProgrammeRef ref;
@@ -62,7 +62,7 @@ TEST_F(ProgrammeLifecycleTest, AmendmentRevivesAnExpiredPassAndClosingEndsIt) {
   ASSERT_TRUE(admin_->CloseProgramme(&close_context, ref, &closed).ok());
   EXPECT_TRUE(closed.has_closed_at());
   const std::string second = issued.booklets(0).codes(1);
-  EXPECT_EQ(Redeem(MakeRedeemRequest(second, venue.venue_id(), "T-1", "r-3"))
+  EXPECT_EQ(Redeem(MakeRedeemRequest(second, venue.venue_id(), "T-2", "r-3"))
                 .result(),
             v1::REDEEM_RESULT_PROGRAMME_CLOSED);
 

@@ -149,10 +149,14 @@ TEST_F(RedemptionApiTest, RefusesUnknownSerialsAndVenues) {
                                "T-1", "r-1"));  // never issued
   EXPECT_EQ(unknown_serial.result(), v1::REDEEM_RESULT_UNKNOWN_SERIAL)
       << unknown_serial.message();
-  v1::RedeemResponse unknown_venue =
-      Redeem(MakeRedeemRequest(scheme_.codes[5], 424242, "T-1", "r-2"));
-  EXPECT_EQ(unknown_venue.result(), v1::REDEEM_RESULT_VENUE_NOT_ACCEPTING);
-  EXPECT_EQ(unknown_venue.message(), "venue 424242 is not registered");
+  // A terminal is enrolled for one registered venue: naming another, even
+  // one that does not exist, is refused before anything is looked up.
+  grpc::Status status;
+  Redeem(MakeRedeemRequest(scheme_.codes[5], 424242, "T-1", "r-2"), &status);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(status.error_message(),
+            absl::StrCat("terminal 'T-1' belongs to venue ", scheme_.venue_id,
+                         " and may not act for venue 424242"));
 }
 
 // The code with the right check digits but another authenticity tag: what a

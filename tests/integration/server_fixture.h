@@ -23,6 +23,10 @@ class ServerFixture : public ::testing::Test {
     data_dir_ = temp_dir_ + "/data";
     StartServer();
     scheme_ = SetUpScheme(*admin_, /*booklets=*/3);
+    // Terminal T-1 of the scheme's venue: the credential of requests that
+    // name no valid terminal (see TestCredentials::TokenFor).
+    ASSERT_FALSE(
+        server_->credentials().TerminalToken("T-1", scheme_.venue_id).empty());
   }
 
   void TearDown() override {

@@ -83,9 +83,11 @@ ServerProcess ServerProcess::Start(const std::string& data_dir,
       // The port file is written once the server listens; a plaintext
       // server is also checked to accept a connection.
       if (serves_tls) return server;
-      auto channel = server.Channel();
+      auto channel = server.PlainChannel();
       if (channel->WaitForConnected(std::chrono::system_clock::now() +
                                     std::chrono::seconds(10))) {
+        server.credentials_ =
+            std::make_shared<TestCredentials>(server.address_, data_dir);
         return server;
       }
       break;
@@ -122,7 +124,8 @@ ServerProcess::Exit ServerProcess::RunToExit(
 ServerProcess::ServerProcess(ServerProcess&& other) noexcept
     : pid_(other.pid_),
       address_(std::move(other.address_)),
-      metrics_address_(std::move(other.metrics_address_)) {
+      metrics_address_(std::move(other.metrics_address_)),
+      credentials_(std::move(other.credentials_)) {
   other.pid_ = -1;
 }
 
@@ -131,12 +134,11 @@ ServerProcess::~ServerProcess() {
 }
 
 std::shared_ptr<grpc::Channel> ServerProcess::Channel() const {
-  grpc::ChannelArguments arguments;
-  // A fresh connection per channel, so that tests using several channels
-  // really spread over several connections.
-  arguments.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
-  return grpc::CreateCustomChannel(address_, grpc::InsecureChannelCredentials(),
-                                   arguments);
+  return CreateAutoCredentialChannel(address_, credentials_);
+}
+
+std::shared_ptr<grpc::Channel> ServerProcess::PlainChannel() const {
+  return CreatePlainChannel(address_);
 }
 
 int ServerProcess::Kill(int signal) {

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "grpcpp/channel.h"
+#include "tests/integration/test_credentials.h"
 
 namespace passclear::testing {
 
@@ -28,8 +29,9 @@ class ServerProcess {
  public:
   // Starts the server on `data_dir` with --demo_data=false plus `flags`, and
   // waits until it accepts connections (plaintext ones unless `flags` turn
-  // TLS on). Fails the test (ADD_FAILURE) and
-  // returns a stopped process if it does not start within 30 s.
+  // TLS on; the credentials are then left to the test). Fails the test
+  // (ADD_FAILURE) and returns a stopped process if it does not start within 30
+  // s.
   static ServerProcess Start(const std::string& data_dir,
                              const std::vector<std::string>& flags = {});
 
@@ -50,7 +52,12 @@ class ServerProcess {
   const std::string& address() const { return address_; }
   // Where /metrics is served (host:port).
   const std::string& metrics_address() const { return metrics_address_; }
+  // Calls on it carry the credential their method needs (see
+  // test_credentials.h): admin, mandatary, or the request's terminal.
   std::shared_ptr<grpc::Channel> Channel() const;
+  // Calls on it carry no credential.
+  std::shared_ptr<grpc::Channel> PlainChannel() const;
+  TestCredentials& credentials() const { return *credentials_; }
 
   // Sends `signal` and waits for the process; returns its exit code, or
   // 128 + signal when a signal ended it.
@@ -64,6 +71,7 @@ class ServerProcess {
   pid_t pid_ = -1;
   std::string address_;
   std::string metrics_address_;
+  std::shared_ptr<TestCredentials> credentials_;
 };
 
 }  // namespace passclear::testing

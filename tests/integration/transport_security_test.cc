@@ -1,6 +1,7 @@
 // Transport security of the real server: plaintext beyond loopback is
 // refused at start; with TLS a client trusting the CA is served; with
-// mutual TLS a client without a certificate is refused.
+// mutual TLS a client without a certificate is refused, and a client
+// certificate naming an enrolled terminal identifies that terminal.
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -8,10 +9,13 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "clients/bearer_token.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 #include "gtest/gtest.h"
+#include "passclear/v1/identity.grpc.pb.h"
 #include "passclear/v1/redemption.grpc.pb.h"
+#include "tests/integration/scheme_setup.h"
 #include "tests/integration/server_process.h"
 
 namespace passclear::testing {
@@ -48,10 +52,14 @@ class TransportSecurityTest : public ::testing::Test {
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
 
-  // Whether a CheckPass call over `credentials` reaches the server (any
-  // answer but UNAVAILABLE: the code itself is malformed on purpose).
-  bool Reaches(const ServerProcess& server,
-               std::shared_ptr<grpc::ChannelCredentials> credentials) {
+  // What a CheckPass call over `credentials` (with no bearer token) is
+  // answered. The code is malformed on purpose: INVALID_ARGUMENT means the
+  // caller was identified and admitted; UNAUTHENTICATED that the server was
+  // reached but could not tell who calls; UNAVAILABLE that no connection
+  // was made.
+  grpc::Status CheckPass(
+      const ServerProcess& server,
+      std::shared_ptr<grpc::ChannelCredentials> credentials) {
     auto stub = v1::RedemptionService::NewStub(
         grpc::CreateChannel(server.address(), credentials));
     v1::CheckPassRequest request;
@@ -60,8 +68,7 @@ class TransportSecurityTest : public ::testing::Test {
     grpc::ClientContext context;
     context.set_deadline(std::chrono::system_clock::now() +
                          std::chrono::seconds(5));
-    grpc::Status status = stub->CheckPass(&context, request, &response);
-    return status.error_code() == grpc::StatusCode::INVALID_ARGUMENT;
+    return stub->CheckPass(&context, request, &response);
   }
 
   std::string dir_;
@@ -83,8 +90,10 @@ TEST_F(TransportSecurityTest, TlsServesClientsThatTrustItsCa) {
   ASSERT_TRUE(server.running());
   grpc::SslCredentialsOptions trusting;
   trusting.pem_root_certs = ReadText(dir_ + "/ca.pem");
-  EXPECT_TRUE(Reaches(server, grpc::SslCredentials(trusting)));
-  EXPECT_FALSE(Reaches(server, grpc::InsecureChannelCredentials()));
+  EXPECT_EQ(CheckPass(server, grpc::SslCredentials(trusting)).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(CheckPass(server, grpc::InsecureChannelCredentials()).error_code(),
+            grpc::StatusCode::UNAVAILABLE);
 }
 
 TEST_F(TransportSecurityTest, MutualTlsRefusesClientsWithoutACertificate) {
@@ -95,11 +104,36 @@ TEST_F(TransportSecurityTest, MutualTlsRefusesClientsWithoutACertificate) {
   ASSERT_TRUE(server.running());
   grpc::SslCredentialsOptions anonymous;
   anonymous.pem_root_certs = ReadText(dir_ + "/ca.pem");
-  EXPECT_FALSE(Reaches(server, grpc::SslCredentials(anonymous)));
+  EXPECT_EQ(CheckPass(server, grpc::SslCredentials(anonymous)).error_code(),
+            grpc::StatusCode::UNAVAILABLE);
   grpc::SslCredentialsOptions terminal = anonymous;
   terminal.pem_cert_chain = ReadText(dir_ + "/client.pem");
   terminal.pem_private_key = ReadText(dir_ + "/client.key");
-  EXPECT_TRUE(Reaches(server, grpc::SslCredentials(terminal)));
+  grpc::Status not_enrolled = CheckPass(server, grpc::SslCredentials(terminal));
+  EXPECT_EQ(not_enrolled.error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(not_enrolled.error_message(),
+            "the client certificate names 'terminal-T-1', which is not an "
+            "enrolled terminal");
+
+  // Once an admin enrols the terminal the certificate names, the
+  // certificate alone identifies it: no token, no activation.
+  absl::StatusOr<std::string> admin_token =
+      ReadTokenFile(dir_ + "/data/admin-token");
+  ASSERT_TRUE(admin_token.ok()) << admin_token.status();
+  auto admin_channel =
+      CreateChannelWithToken(server.address(), grpc::SslCredentials(terminal),
+                             grpc::ChannelArguments(), *admin_token);
+  auto admin = v1::AdminService::NewStub(admin_channel);
+  const Scheme scheme = SetUpScheme(*admin, /*booklets=*/1);
+  auto identities = v1::IdentityService::NewStub(admin_channel);
+  v1::EnrollTerminalRequest enrol;
+  enrol.set_terminal_id("terminal-T-1");
+  enrol.set_venue_id(scheme.venue_id);
+  v1::EnrollTerminalResponse enrolled;
+  grpc::ClientContext context;
+  ASSERT_TRUE(identities->EnrollTerminal(&context, enrol, &enrolled).ok());
+  EXPECT_EQ(CheckPass(server, grpc::SslCredentials(terminal)).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
 }
 
 }  // namespace
