@@ -11,9 +11,10 @@ seconds="${1:-30}"
 cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
   -DPASSCLEAR_FUZZ=ON >/dev/null
-cmake --build build-fuzz --target pass_code_fuzzer record_decoders_fuzzer
+cmake --build build-fuzz --target pass_code_fuzzer record_decoders_fuzzer \
+  request_handlers_fuzzer
 
-for target in pass_code_fuzzer record_decoders_fuzzer; do
+for target in pass_code_fuzzer record_decoders_fuzzer request_handlers_fuzzer; do
   corpus="tests/fuzz/corpus/${target%_fuzzer}"
   # New inputs go to a scratch folder: the committed corpus stays small.
   scratch="build-fuzz/corpus-${target}"
