@@ -163,11 +163,15 @@ grpc::ServerUnaryReactor* IdentityService::RotateCredential(
 grpc::ServerUnaryReactor* IdentityService::RevokeIdentity(
     grpc::CallbackServerContext* context,
     const v1::RevokeIdentityRequest* request, v1::Identity* response) {
+  // Identified before the revocation: an admin may revoke itself, and the
+  // audit line must still name who did it.
+  absl::StatusOr<storage::Identity> caller = access().Caller(*context);
+  if (!caller.ok()) return Finish(context, caller.status());
   absl::StatusOr<storage::Identity> revoked =
       identities_.Revoke(request->name());
   if (!revoked.ok()) return Finish(context, revoked.status());
-  Audit(
-      context, "RevokeIdentity", "revoked",
+  access().AuditChange(
+      *context, *caller, Method("RevokeIdentity"), "revoked",
       absl::StrCat(storage::RoleName(revoked->role), " '", revoked->name, "'"));
   ToProto(*revoked, response);
   return Finish(context, absl::OkStatus());

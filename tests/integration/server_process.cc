@@ -143,6 +143,9 @@ std::shared_ptr<grpc::Channel> ServerProcess::PlainChannel() const {
 
 int ServerProcess::Kill(int signal) {
   if (!running()) return -1;
+  // Its admin connection would hold a graceful shutdown for seconds (see
+  // ServerFixture::StopServer).
+  credentials_.reset();
   const int exit_code = StopChild(pid_, signal);
   pid_ = -1;
   return exit_code;
