@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <string>
 
+#include "storage/identity_store.h"
 #include "storage/record_codec.h"
 #include "storage/usage_counters.h"
 
@@ -30,7 +31,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // The first byte picks the decoder; the rest is the stored value.
   const absl::string_view bytes(reinterpret_cast<const char*>(data) + 1,
                                 size - 1);
-  switch (data[0] % 11) {
+  switch (data[0] % 12) {
     case 0:
       RoundTrip(&DecodeProgramme, &EncodeProgramme, bytes);
       break;
@@ -61,6 +62,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     case 9:
       RoundTrip(&DecodeSigningKey, &EncodeSigningKey, bytes);
       break;
+    case 11: {
+      // Identity has no operator==: its encoding must be stable instead.
+      absl::StatusOr<Identity> identity = DecodeIdentity("fuzz", bytes);
+      if (!identity.ok()) break;
+      const std::string encoded = EncodeIdentity(*identity);
+      absl::StatusOr<Identity> again = DecodeIdentity("fuzz", encoded);
+      if (!again.ok() || EncodeIdentity(*again) != encoded) std::abort();
+      break;
+    }
     default: {
       int64_t count = 0;
       (void)DecodeUsageCount(bytes, count);
