@@ -80,9 +80,12 @@ TEST(RedemptionMetricsTest, GroupCommitsAndDurableWaitsAreHistograms) {
       EXPECT_EQ(family.metric[0].histogram.sample_count, 1u);
       // 900 us falls in the 1 ms bucket, not in the 500 us one.
       for (const auto& bucket : family.metric[0].histogram.bucket) {
-        if (bucket.upper_bound == 0.0005)
+        if (bucket.upper_bound == 0.0005) {
           EXPECT_EQ(bucket.cumulative_count, 0u);
-        if (bucket.upper_bound == 0.001) EXPECT_EQ(bucket.cumulative_count, 1u);
+        }
+        if (bucket.upper_bound == 0.001) {
+          EXPECT_EQ(bucket.cumulative_count, 1u);
+        }
       }
     }
   }
