@@ -10,6 +10,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   prometheus-cpp-dev
   libxml2-utils openssl prometheus  # tests: SEPA schema, statements, metrics
+  postgresql python3  # bench/compare_postgres.sh: the alternative, measured
 )
 
 missing=()
