@@ -33,8 +33,8 @@ load() {  # label target extra-flags...
     --duration="${seconds}s" "$@" | tail -1
 }
 
-echo "| run | mode | clients | items/call | calls/s | redeemed/s | errors | p50 ms | p99 ms | max ms |"
-echo "|---|---|---|---|---|---|---|---|---|---|"
+echo "| run | mode | clients | items/call | offered calls/s | calls/s | redeemed/s | errors | p50 ms | p99 ms | p99.9 ms | max ms |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
 
 "$build/bench/passclear-empty-server" --listen=127.0.0.1:50071 &
 pids+=($!)

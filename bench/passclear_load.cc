@@ -1,17 +1,24 @@
-// passclear-load: a closed-loop load generator for the redemption API.
+// passclear-load: a load generator for the redemption API, closed or open loop.
 //
 //   passclear-load --target=127.0.0.1:50051 --clients=32 --duration=10s
 //   passclear-load --mode=batch --batch_size=100 ...
+//   passclear-load --rate=5000 --clients=64 ...   # open loop
 //
-// Each client is a thread with one call outstanding at a time (closed loop),
-// redeeming passes no one redeemed before. With --setup (default) it first
-// creates a programme, issues --passes passes and registers a venue through
-// the AdminService; without it (for passclear-empty-server) it makes up
-// well-formed codes. With --admin_token_file (a server with authentication)
-// it sets up with the admin token and, before the measured run, enrols and
-// activates each client's terminal for the venue, so that each client
-// presents its own terminal's token. Prints one JSON line with throughput
-// and latency percentiles, and a Markdown table row.
+// Each client is a thread with one call outstanding at a time, redeeming
+// passes no one redeemed before. Closed loop by default: each client sends
+// its next call when the previous one is answered. With --rate (open loop)
+// calls are due at a fixed rate whatever the answers, the clients taking
+// them in turn, and each latency counts from when its call was due, so that
+// a slow answer delaying the next calls shows in the percentiles (no
+// coordinated omission) as long as --clients is large enough to keep up. With
+// --setup (default) it first creates a programme, issues --passes passes and
+// registers a venue through the AdminService; without it (for
+// passclear-empty-server) it makes up well-formed codes. With
+// --admin_token_file (a server with authentication) it sets up with the admin
+// token and, before the measured run, enrols and activates each client's
+// terminal for the venue, so that each client presents its own terminal's
+// token. Prints one JSON line with throughput and latency percentiles, and a
+// Markdown table row.
 #include <unistd.h>
 
 #include <algorithm>
@@ -51,6 +58,9 @@ ABSL_FLAG(std::string, mode, "unary",
 ABSL_FLAG(int, batch_size, 100,
           "items per RedeemBatch in batch mode; requests in flight per "
           "stream in stream mode");
+ABSL_FLAG(double, rate, 0,
+          "open loop: calls per second, due at fixed intervals (unary and "
+          "batch modes); 0 for a closed loop");
 ABSL_FLAG(bool, setup, true, "create a programme, passes and a venue first");
 ABSL_FLAG(int, passes, 200000, "passes to issue with --setup");
 ABSL_FLAG(std::string, admin_token_file, "",
@@ -268,9 +278,16 @@ int Main() {
   const bool stream = mode == "stream";
   const int batch_size = batch || stream ? absl::GetFlag(FLAGS_batch_size) : 1;
 
+  const double rate = absl::GetFlag(FLAGS_rate);
+  if (rate > 0 && stream) {
+    std::cerr << "--rate applies to the unary and batch modes\n";
+    return 2;
+  }
   std::atomic<size_t> next_code{0};
+  std::atomic<int64_t> next_arrival{0};
   std::vector<ClientResult> results(clients);
-  const absl::Time end = absl::Now() + absl::GetFlag(FLAGS_duration);
+  const absl::Time begin = absl::Now();
+  const absl::Time end = begin + absl::GetFlag(FLAGS_duration);
   std::vector<std::thread> threads;
   for (int c = 0; c < clients; ++c) {
     threads.emplace_back([&, c] {
@@ -283,8 +300,14 @@ int Main() {
         return;
       }
       while (absl::Now() < end) {
+        absl::Time start = absl::Now();
+        if (rate > 0) {
+          // The next call due, whoever is free to send it.
+          start = begin + absl::Seconds(next_arrival.fetch_add(1) / rate);
+          if (start >= end) break;
+          absl::SleepFor(start - absl::Now());
+        }
         const size_t first = next_code.fetch_add(batch_size);
-        const absl::Time start = absl::Now();
         grpc::ClientContext context;
         AddBearerToken(context, terminal.token);
         grpc::Status status;
@@ -337,17 +360,21 @@ int Main() {
   const std::string label = absl::GetFlag(FLAGS_label);
   std::cout << absl::StrFormat(
       "{\"label\":\"%s\",\"mode\":\"%s\",\"clients\":%d,\"batch_size\":%d,"
+      "\"offered_calls_per_second\":%.0f,"
       "\"calls_per_second\":%.0f,\"redeemed_per_second\":%.0f,"
       "\"errors\":%d,\"p50_ms\":%.2f,\"p90_ms\":%.2f,\"p99_ms\":%.2f,"
       "\"p999_ms\":%.2f,\"max_ms\":%.2f}\n",
-      label, mode.c_str(), clients, batch_size, calls_per_second,
+      label, mode.c_str(), clients, batch_size, rate, calls_per_second,
       redeemed_per_second, errors, Percentile(latencies, 0.5),
       Percentile(latencies, 0.9), Percentile(latencies, 0.99),
       Percentile(latencies, 0.999), Percentile(latencies, 1.0));
   std::cout << absl::StrFormat(
-      "| %s | %s | %d | %d | %.0f | %.0f | %d | %.2f | %.2f | %.2f |\n", label,
-      mode.c_str(), clients, batch_size, calls_per_second, redeemed_per_second,
-      errors, Percentile(latencies, 0.5), Percentile(latencies, 0.99),
+      "| %s | %s | %d | %d | %s | %.0f | %.0f | %d | %.2f | %.2f | %.2f | "
+      "%.2f |\n",
+      label, mode.c_str(), clients, batch_size,
+      rate > 0 ? absl::StrFormat("%.0f", rate) : "closed", calls_per_second,
+      redeemed_per_second, errors, Percentile(latencies, 0.5),
+      Percentile(latencies, 0.99), Percentile(latencies, 0.999),
       Percentile(latencies, 1.0));
   return errors == 0 ? 0 : 1;
 }
