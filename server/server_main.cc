@@ -8,12 +8,14 @@
 // and closes the store cleanly.
 #include <unistd.h>
 
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
@@ -52,8 +54,11 @@ ABSL_FLAG(std::string, data_dir, "passclear-data",
 ABSL_FLAG(uint32_t, shards, 16,
           "pass shards (column families) of a new store; an existing store "
           "must be opened with the count it was created with");
-ABSL_FLAG(uint32_t, writer_lanes, 4,
-          "threads committing redemptions, each owning shard % lanes");
+ABSL_FLAG(
+    uint32_t, writer_lanes, 0,
+    "threads committing redemptions, each owning shard % lanes; 0: one "
+    "per two CPU cores, at least 1 (on 2 cores one lane halves the "
+    "latency of four: bench/results/2026-11-24-postgres-and-open-loop.md)");
 ABSL_FLAG(absl::Duration, cancel_window, absl::Minutes(15),
           "how long after a redemption its terminal may cancel it");
 ABSL_FLAG(std::string, durability, "sync",
@@ -170,6 +175,13 @@ std::vector<std::string> ServedMethods() {
   return methods;
 }
 
+// --writer_lanes, 0 resolved to one lane per two cores. More lanes than
+// cores only add thread hand-offs to each redemption's path.
+uint32_t WriterLanes(uint32_t flag) {
+  if (flag != 0) return flag;
+  return std::max(1u, std::thread::hardware_concurrency() / 2);
+}
+
 // Written to a temporary name then renamed, so a reader never sees half.
 bool WritePortFile(const std::string& path, int port) {
   const std::string temporary = path + ".tmp";
@@ -279,7 +291,7 @@ int Run() {
   storage::PassStoreOptions options{
       .path = absl::GetFlag(FLAGS_data_dir),
       .shard_count = absl::GetFlag(FLAGS_shards),
-      .writer_lanes = absl::GetFlag(FLAGS_writer_lanes),
+      .writer_lanes = WriterLanes(absl::GetFlag(FLAGS_writer_lanes)),
       .sync_writes = durability == "sync",
       .cancel_window = absl::GetFlag(FLAGS_cancel_window),
       .max_batch_lines = max_batch_lines,
