@@ -63,6 +63,9 @@ ABSL_FLAG(double, rate, 0,
           "batch modes); 0 for a closed loop");
 ABSL_FLAG(bool, setup, true, "create a programme, passes and a venue first");
 ABSL_FLAG(int, passes, 200000, "passes to issue with --setup");
+ABSL_FLAG(int64_t, background_passes, 0,
+          "with --setup, passes issued first and never redeemed (10 million "
+          "per call, bulk-ingested): the store size the run is measured at");
 ABSL_FLAG(std::string, admin_token_file, "",
           "the server's admin token (<data_dir>/admin-token): set up with it "
           "and enrol each client's terminal; empty for a server without "
@@ -83,6 +86,25 @@ struct Scheme {
   std::vector<std::string> codes;
 };
 
+// Issues `passes` passes of `programme_id` in calls of up to 10 million,
+// whose codes are not returned.
+void IssueBackground(v1::AdminService::Stub& admin, uint64_t programme_id,
+                     int64_t passes) {
+  constexpr int64_t kMaxBookletsPerCall = 1'000'000;
+  for (int64_t booklets = passes / 10; booklets > 0;) {
+    v1::IssueBookletsRequest issue;
+    issue.set_programme_id(programme_id);
+    const int64_t count = std::min(booklets, kMaxBookletsPerCall);
+    issue.set_booklet_count(static_cast<uint32_t>(count));
+    issue.set_booklet_size(10);
+    v1::IssueBookletsResponse issued;
+    grpc::ClientContext context;
+    ExitUnlessOk(admin.IssueBooklets(&context, issue, &issued),
+                 "IssueBooklets (background)");
+    booklets -= count;
+  }
+}
+
 Scheme SetUp(v1::AdminService::Stub& admin, int passes) {
   Scheme scheme;
   v1::CreateProgrammeRequest programme_request;
@@ -97,6 +119,8 @@ Scheme SetUp(v1::AdminService::Stub& admin, int passes) {
   ExitUnlessOk(
       admin.CreateProgramme(&programme_context, programme_request, &programme),
       "CreateProgramme");
+  IssueBackground(admin, programme.programme_id(),
+                  absl::GetFlag(FLAGS_background_passes));
   while (static_cast<int>(scheme.codes.size()) < passes) {
     v1::IssueBookletsRequest issue;
     issue.set_programme_id(programme.programme_id());
