@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds everything, checks the formatting and
 # runs the whole test suite (unit and integration tests against the real
-# server binary, a real Prometheus), runs them again under ASan + UBSan,
-# then fuzzes the parsers for a bounded time.
+# server binary, a real Prometheus), runs each benchmark once at a tiny
+# size, runs the tests again under ASan + UBSan, then fuzzes the parsers
+# and the request handlers for a bounded time.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -16,6 +17,9 @@ echo "== tests"
 cd build
 ctest -j2 --output-on-failure --timeout 600
 cd ..
+
+echo "== benchmarks, once each at a tiny size (they must not rot)"
+deploy/scripts/bench_smoke.sh
 
 echo "== tests again under AddressSanitizer + UndefinedBehaviorSanitizer"
 deploy/scripts/sanitize.sh
