@@ -22,6 +22,7 @@
 #include "absl/synchronization/blocking_counter.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
+#include "bench/zipf.h"
 #include "benchmark/benchmark.h"
 #include "server/credit_transfer_export.h"
 #include "storage/pass_store.h"
@@ -38,27 +39,6 @@ std::string FreshPath() {
   std::filesystem::remove_all(path);
   return path;
 }
-
-// Venue indexes 0..count-1 drawn with probability proportional to 1/(i+1).
-class ZipfVenues {
- public:
-  explicit ZipfVenues(size_t count) : cumulative_(count) {
-    double sum = 0;
-    for (size_t i = 0; i < count; ++i) {
-      sum += 1.0 / static_cast<double>(i + 1);
-      cumulative_[i] = sum;
-    }
-  }
-  size_t Next(std::mt19937_64& random) {
-    std::uniform_real_distribution<double> uniform(0, cumulative_.back());
-    return std::lower_bound(cumulative_.begin(), cumulative_.end(),
-                            uniform(random)) -
-           cumulative_.begin();
-  }
-
- private:
-  std::vector<double> cumulative_;
-};
 
 // Fills a new store with `redemptions` durable redemptions over `venues`
 // venues; returns it with its venue ids.
@@ -95,7 +75,7 @@ std::unique_ptr<storage::PassStore> FillStore(const std::string& path,
       store->RegisterVenues(specs).value();
 
   // Redeem with many in flight, as a busy day would.
-  ZipfVenues zipf(venue_count);
+  Zipf zipf(venue_count);
   std::mt19937_64 random(42);
   constexpr int kInFlight = 4096;
   absl::Mutex mu;

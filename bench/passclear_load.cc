@@ -17,14 +17,18 @@
 // --admin_token_file (a server with authentication) it sets up with the admin
 // token and, before the measured run, enrols and activates each client's
 // terminal for the venue, so that each client presents its own terminal's
-// token. Prints one JSON line with throughput and latency percentiles, and a
-// Markdown table row.
+// token. With --workload (a file from passclear-dataset) it replays that
+// workload's unary requests instead, in order, each as its venue's enrolled
+// terminal, until the workload or --duration ends, and counts the answers by
+// result next to the answers the workload expected. Prints one JSON line with
+// throughput and latency percentiles, and a Markdown table row.
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <string>
 #include <thread>
@@ -40,6 +44,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "bench/workload.h"
 #include "clients/bearer_token.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
@@ -66,6 +71,9 @@ ABSL_FLAG(int, passes, 200000, "passes to issue with --setup");
 ABSL_FLAG(int64_t, background_passes, 0,
           "with --setup, passes issued first and never redeemed (10 million "
           "per call, bulk-ingested): the store size the run is measured at");
+ABSL_FLAG(std::string, workload, "",
+          "replay this passclear-dataset workload (unary or open loop) "
+          "instead of setting up and redeeming fresh passes");
 ABSL_FLAG(std::string, admin_token_file, "",
           "the server's admin token (<data_dir>/admin-token): set up with it "
           "and enrol each client's terminal; empty for a server without "
@@ -191,7 +199,27 @@ struct ClientResult {
   std::vector<int64_t> latencies_us;
   int64_t redeemed = 0;  // passes (items) answered REDEEMED
   int64_t errors = 0;
+  // Workload replay: answers that were not the expected result, and every
+  // answer by result.
+  int64_t unexpected = 0;
+  absl::flat_hash_map<v1::RedeemResult, int64_t> answers;
 };
+
+// Answers by result, as a JSON object: {"REDEEM_RESULT_REDEEMED":950,...}.
+std::string AnswersJson(const std::vector<ClientResult>& results) {
+  std::map<std::string, int64_t> answers;
+  for (const ClientResult& result : results) {
+    for (const auto& [answer, count] : result.answers) {
+      answers[v1::RedeemResult_Name(answer)] += count;
+    }
+  }
+  std::string json = "{";
+  for (const auto& [name, count] : answers) {
+    absl::StrAppend(&json, json.size() > 1 ? "," : "", "\"", name,
+                    "\":", count);
+  }
+  return json + "}";
+}
 
 // One client in stream mode: one RedeemStream call for the whole run, with
 // up to `window` requests in flight; a reader thread matches answers to
@@ -267,6 +295,20 @@ int Main() {
     admin_token = *std::move(token);
   }
   const int clients = absl::GetFlag(FLAGS_clients);
+  Workload workload;
+  if (const std::string path = absl::GetFlag(FLAGS_workload); !path.empty()) {
+    absl::StatusOr<Workload> read = ReadWorkload(path);
+    if (!read.ok()) {
+      std::cerr << "--workload: " << read.status().message() << "\n";
+      return 1;
+    }
+    workload = *std::move(read);
+    if (absl::GetFlag(FLAGS_mode) != "unary") {
+      std::cerr << "--workload replays unary Redeem calls: use --mode=unary\n";
+      return 2;
+    }
+  }
+  const bool replay = !workload.requests.empty();
   Scheme scheme;
   // Each client is one terminal, with its own token when the server wants
   // one; the clients still share the --channels connections, each call
@@ -281,7 +323,8 @@ int Main() {
             ? channels[0]
             : CreateChannelWithToken(target, grpc::InsecureChannelCredentials(),
                                      grpc::ChannelArguments(), admin_token);
-    scheme = absl::GetFlag(FLAGS_setup)
+    scheme = replay ? Scheme{}
+             : absl::GetFlag(FLAGS_setup)
                  ? SetUp(*v1::AdminService::NewStub(admin_channel),
                          absl::GetFlag(FLAGS_passes))
                  : MadeUpScheme(absl::GetFlag(FLAGS_passes));
@@ -291,7 +334,7 @@ int Main() {
       // Unique per run, so that request ids never collide with an earlier
       // run's against the same server.
       terminals[c].id = absl::StrCat("load-", getpid(), "-", c);
-      if (!admin_token.empty()) {
+      if (!admin_token.empty() && !replay) {
         terminals[c].token = EnrolTerminal(*identities, *anonymous,
                                            terminals[c].id, scheme.venue_id);
       }
@@ -333,9 +376,27 @@ int Main() {
         }
         const size_t first = next_code.fetch_add(batch_size);
         grpc::ClientContext context;
-        AddBearerToken(context, terminal.token);
         grpc::Status status;
-        if (!batch) {
+        if (replay) {
+          if (first >= workload.requests.size()) break;
+          const WorkloadRequest& replayed = workload.requests[first];
+          const WorkloadTerminal& at = workload.terminals[replayed.venue_id];
+          AddBearerToken(context, at.token);
+          v1::RedeemRequest request;
+          request.set_code(replayed.code);
+          request.set_venue_id(replayed.venue_id);
+          request.set_terminal_id(at.terminal_id);
+          request.set_request_id(absl::StrCat(getpid(), "-", first));
+          v1::RedeemResponse response;
+          status = stub->Redeem(&context, request, &response);
+          if (status.ok()) {
+            ++result.answers[response.result()];
+            result.redeemed += response.result() == v1::REDEEM_RESULT_REDEEMED;
+            result.unexpected +=
+                v1::RedeemResult_Name(response.result()) != replayed.expected;
+          }
+        } else if (!batch) {
+          AddBearerToken(context, terminal.token);
           v1::RedeemRequest request;
           request.set_code(scheme.codes[first % scheme.codes.size()]);
           request.set_venue_id(scheme.venue_id);
@@ -346,6 +407,7 @@ int Main() {
           result.redeemed +=
               status.ok() && response.result() == v1::REDEEM_RESULT_REDEEMED;
         } else {
+          AddBearerToken(context, terminal.token);
           v1::RedeemBatchRequest request;
           request.set_venue_id(scheme.venue_id);
           request.set_terminal_id(terminal.id);
@@ -367,18 +429,22 @@ int Main() {
     });
   }
   for (std::thread& thread : threads) thread.join();
+  // A replay may end before --duration, and a closed loop's last calls
+  // after it: rates are over the time the run really took.
+  const double seconds = absl::ToDoubleSeconds(absl::Now() - begin);
 
   std::vector<int64_t> latencies;
   int64_t redeemed = 0;
   int64_t errors = 0;
+  int64_t unexpected = 0;
   for (const ClientResult& result : results) {
     latencies.insert(latencies.end(), result.latencies_us.begin(),
                      result.latencies_us.end());
     redeemed += result.redeemed;
     errors += result.errors;
+    unexpected += result.unexpected;
   }
   std::sort(latencies.begin(), latencies.end());
-  const double seconds = absl::ToDoubleSeconds(absl::GetFlag(FLAGS_duration));
   const double calls_per_second = latencies.size() / seconds;
   const double redeemed_per_second = redeemed / seconds;
   const std::string label = absl::GetFlag(FLAGS_label);
@@ -387,11 +453,13 @@ int Main() {
       "\"offered_calls_per_second\":%.0f,"
       "\"calls_per_second\":%.0f,\"redeemed_per_second\":%.0f,"
       "\"errors\":%d,\"p50_ms\":%.2f,\"p90_ms\":%.2f,\"p99_ms\":%.2f,"
-      "\"p999_ms\":%.2f,\"max_ms\":%.2f}\n",
+      "\"p999_ms\":%.2f,\"max_ms\":%.2f,\"seconds\":%.2f,"
+      "\"unexpected\":%d,\"answers\":%s}\n",
       label, mode.c_str(), clients, batch_size, rate, calls_per_second,
       redeemed_per_second, errors, Percentile(latencies, 0.5),
       Percentile(latencies, 0.9), Percentile(latencies, 0.99),
-      Percentile(latencies, 0.999), Percentile(latencies, 1.0));
+      Percentile(latencies, 0.999), Percentile(latencies, 1.0), seconds,
+      unexpected, AnswersJson(results));
   std::cout << absl::StrFormat(
       "| %s | %s | %d | %d | %s | %.0f | %.0f | %d | %.2f | %.2f | %.2f | "
       "%.2f |\n",

@@ -11,6 +11,7 @@ packages=(
   prometheus-cpp-dev
   libxml2-utils openssl prometheus  # tests: SEPA schema, statements, metrics
   postgresql python3  # bench/compare_postgres.sh: the alternative, measured
+  gnuplot-nox  # bench/run_suite.sh: the report's plots
 )
 
 missing=()
