@@ -5,7 +5,7 @@
 namespace passclear::storage {
 
 std::string PassShardFamilyName(uint32_t shard) {
-  return absl::StrFormat("passes_%03d", shard);
+  return absl::StrFormat("%s%03d", kPassShardFamilyPrefix, shard);
 }
 
 uint32_t ShardOfSerial(uint64_t serial, uint32_t shard_count) {

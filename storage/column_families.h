@@ -47,6 +47,8 @@ inline constexpr std::array<absl::string_view, kFixedFamilyCount>
                          "batch_log",   "signing_keys", "identities"};
 
 // The name of the column family holding pass shard `shard`.
+// "passes_000", "passes_001", ...
+inline constexpr char kPassShardFamilyPrefix[] = "passes_";
 std::string PassShardFamilyName(uint32_t shard);
 
 // Which shard a serial lives in. A stable hash (not absl::Hash, which is

@@ -3,6 +3,7 @@
 #include <filesystem>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "rocksdb/cache.h"
 #include "rocksdb/filter_policy.h"
@@ -29,6 +30,16 @@ rocksdb::ColumnFamilyOptions FamilyOptions(
   options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   options.compression = rocksdb::kLZ4Compression;
   options.bottommost_compression = rocksdb::kZSTD;
+  if (name == kFixedFamilyNames[static_cast<int>(FixedFamily::kIdempotency)] ||
+      absl::StartsWith(name, kPassShardFamilyPrefix)) {
+    // Every redemption looks up its pass and its request id, and most
+    // lookups miss the memtable (the pass was issued long ago, the request
+    // id is new): a whole-key bloom filter answers those misses without
+    // walking the skip list (a fifth of the store's CPU in a RedeemBatch
+    // profile). 1 % of the memtable's size.
+    options.memtable_prefix_bloom_size_ratio = 0.01;
+    options.memtable_whole_key_filtering = true;
+  }
   if (name == kFixedFamilyNames[static_cast<int>(FixedFamily::kUsage)]) {
     options.merge_operator = NewUsageMergeOperator();
     // Each redemption adds a merge operand; a small memtable bounds how many

@@ -41,8 +41,8 @@ using CancelCallback =
     absl::AnyInvocable<void(absl::StatusOr<CancelOutcome>) &&>;
 using VoidCallback = absl::AnyInvocable<void(absl::StatusOr<VoidOutcome>) &&>;
 
-// The part every operation shares: decide in Stage, answer in Complete with
-// the decision, or with the lane's error when the group failed or the lane
+// The part every operation shares: decide in Stage, answer with the
+// decision, or with the lane's error when the group failed or the lane
 // refused the operation before staging it.
 template <typename Command, typename Outcome>
 class DecidingOperation : public LaneOperation {
@@ -57,20 +57,22 @@ class DecidingOperation : public LaneOperation {
 
   void Stage(StagedWrites& staged) final { outcome_ = Decide(staged); }
 
-  void Complete(const absl::Status& write_status) final {
+  void Settle(const absl::Status& write_status) final {
     if (!outcome_.has_value() || (outcome_->ok() && !write_status.ok())) {
-      std::move(done_)(write_status);
-      return;
+      outcome_ = write_status;
+    } else if (outcome_->ok()) {
+      Committed();
     }
-    if (outcome_->ok()) Committed();
-    std::move(done_)(*std::move(outcome_));
   }
+
+  void Answer() final { std::move(done_)(*std::move(outcome_)); }
 
  protected:
   // Reads, then stages the writes of the decision. Nothing may fail after
   // the first write is staged.
   virtual absl::StatusOr<Outcome> Decide(StagedWrites& staged) = 0;
-  // Runs once the decision is durable, before answering.
+  // Runs on the lane's thread once the decision is durable, before the next
+  // group is staged.
   virtual void Committed() {}
 
   // The answer stored for the command's request id: nullopt for a new
@@ -84,7 +86,7 @@ class DecidingOperation : public LaneOperation {
 
  private:
   Callback done_;
-  std::optional<absl::StatusOr<Outcome>> outcome_;  // set by Stage
+  std::optional<absl::StatusOr<Outcome>> outcome_;  // set by Stage, Settle
 };
 
 class RedeemOperation final

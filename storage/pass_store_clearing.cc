@@ -37,7 +37,7 @@ class LaneBarrier final : public LaneOperation {
  public:
   explicit LaneBarrier(absl::BlockingCounter& done) : done_(done) {}
   void Stage(StagedWrites&) override {}
-  void Complete(const absl::Status&) override { done_.DecrementCount(); }
+  void Answer() override { done_.DecrementCount(); }
 
  private:
   absl::BlockingCounter& done_;

@@ -11,7 +11,8 @@ WriterLane::WriterLane(std::string name, const Database& database,
     : name_(std::move(name)),
       database_(database),
       options_(std::move(options)),
-      thread_([this] { Run(); }) {}
+      answerer_([this] { RunAnswers(); }),
+      committer_([this] { Run(); }) {}
 
 WriterLane::~WriterLane() { Stop(); }
 
@@ -32,10 +33,11 @@ void WriterLane::Enqueue(std::unique_ptr<LaneOperation> operation,
       return;
     }
   }
-  operation->Complete(absl::UnavailableError(
+  operation->Settle(absl::UnavailableError(
       absl::StrCat("writer ", name_,
                    " is overloaded or shutting down; nothing was "
                    "decided, retry with the same request_id")));
+  operation->Answer();
 }
 
 void WriterLane::Stop() {
@@ -43,7 +45,12 @@ void WriterLane::Stop() {
     absl::MutexLock lock(&mu_);
     stopping_ = true;
   }
-  if (thread_.joinable()) thread_.join();
+  if (committer_.joinable()) committer_.join();
+  {
+    absl::MutexLock lock(&answers_mu_);
+    commits_ended_ = true;
+  }
+  if (answerer_.joinable()) answerer_.join();
 }
 
 size_t WriterLane::QueueDepth() const {
@@ -90,7 +97,28 @@ void WriterLane::CommitGroup(
       options_.on_group_commit(group.size(), absl::Now() - start);
     }
   }
-  for (auto& operation : group) operation->Complete(status);
+  for (auto& operation : group) operation->Settle(status);
+  absl::MutexLock lock(&answers_mu_);
+  std::move(group.begin(), group.end(), std::back_inserter(answers_));
+}
+
+bool WriterLane::HasAnswersOrCommitsEnded() const {
+  return commits_ended_ || !answers_.empty();
+}
+
+void WriterLane::RunAnswers() {
+  std::deque<std::unique_ptr<LaneOperation>> settled;
+  while (true) {
+    {
+      absl::MutexLock lock(&answers_mu_);
+      answers_mu_.Await(
+          absl::Condition(this, &WriterLane::HasAnswersOrCommitsEnded));
+      if (answers_.empty()) return;  // every commit is answered
+      settled.swap(answers_);
+    }
+    for (auto& operation : settled) operation->Answer();
+    settled.clear();
+  }
 }
 
 }  // namespace passclear::storage
