@@ -68,6 +68,8 @@ struct IssuedRange {
 };
 
 constexpr uint32_t kBookletSize = 10;
+// First scans between a pass's first scan and its second.
+constexpr size_t kSecondScanDistance = 1000;
 
 struct Territory {
   std::string name;
@@ -208,11 +210,14 @@ class WorkloadDrawer {
 
   absl::StatusOr<WorkloadRequest> Next() {
     const double draw = std::uniform_real_distribution<double>(0, 100)(random_);
-    if (draw < 95 || first_scans_.empty()) return FirstScan();
+    // A second scan names a pass scanned well before it, so that replaying
+    // clients never send it ahead of the first.
+    if (draw < 95 || first_scans_.size() <= kSecondScanDistance) {
+      return FirstScan();
+    }
     if (draw < 97) {
       const WorkloadRequest& first =
-          first_scans_[std::uniform_int_distribution<size_t>(
-              0, first_scans_.size() - 1)(random_)];
+          first_scans_[Below(first_scans_.size() - kSecondScanDistance)];
       return WorkloadRequest{first.code, first.venue_id,
                              "REDEEM_RESULT_ALREADY_REDEEMED"};
     }

@@ -1,6 +1,6 @@
 -- The redemption a team would otherwise build on PostgreSQL: the same
 -- checks and the same writes as passclear's Redeem, in one transaction.
--- Loaded by bench/compare_postgres.sh with :passes passes.
+-- Loaded by bench/suite.py with :passes passes.
 CREATE TABLE programmes (
   id          bigint PRIMARY KEY,
   face_value  bigint NOT NULL,

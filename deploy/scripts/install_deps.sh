@@ -10,7 +10,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   prometheus-cpp-dev
   libxml2-utils openssl prometheus  # tests: SEPA schema, statements, metrics
-  postgresql python3  # bench/compare_postgres.sh: the alternative, measured
+  postgresql python3  # bench/suite.py: the alternative, measured
   gnuplot-nox  # bench/run_suite.sh: the report's plots
 )
 
