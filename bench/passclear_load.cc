@@ -264,7 +264,12 @@ void RunStreamClient(v1::RedemptionService::Stub& stub, const Scheme& scheme,
   }
   stream->WritesDone();
   reader.join();
-  if (!stream->Finish().ok()) ++result.errors;
+  if (const grpc::Status status = stream->Finish(); !status.ok()) {
+    ++result.errors;
+    std::cerr << absl::StrCat("stream of ", terminal.id,
+                              " failed: ", status.error_code(), " ",
+                              status.error_message(), "\n");
+  }
 }
 
 double Percentile(const std::vector<int64_t>& sorted, double p) {
@@ -422,7 +427,11 @@ int Main() {
             result.redeemed += item.result() == v1::REDEEM_RESULT_REDEEMED;
           }
         }
-        if (!status.ok()) ++result.errors;
+        if (!status.ok() && result.errors++ == 0) {
+          std::cerr << absl::StrCat("client ", c,
+                                    ": first error: ", status.error_code(), " ",
+                                    status.error_message(), "\n");
+        }
         result.latencies_us.push_back(
             absl::ToInt64Microseconds(absl::Now() - start));
       }

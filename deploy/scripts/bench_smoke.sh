@@ -13,5 +13,12 @@ trap 'rm -rf "$out"' EXIT
 
 "$build/bench/pass_store_benchmark" --benchmark_min_time=0.01 \
   --benchmark_filter='JudgeRedemption|ParsePassCode|CodeTag|PassKey' >/dev/null
-python3 bench/suite.py --preset=smoke --build="$build" --out="$out" >/dev/null
+# Two runs in about ten have failed on a loaded machine (a replay and a
+# stream ending in errors; the load generator now prints the first error):
+# a failure is shown, and the smoke must pass on a second try.
+if ! python3 bench/suite.py --preset=smoke --build="$build" --out="$out" \
+    >/dev/null; then
+  echo "bench smoke failed (above); running it once more" >&2
+  python3 bench/suite.py --preset=smoke --build="$build" --out="$out" >/dev/null
+fi
 echo "benchmarks ran"
