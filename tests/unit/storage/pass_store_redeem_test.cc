@@ -1,6 +1,8 @@
 // Every answer a scan can get from PassStore::Redeem, and what each leaves
 // behind: a redemption writes exactly one claim line, a refusal writes none.
+#include <atomic>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <thread>
@@ -387,19 +389,30 @@ TEST_F(PassStoreRedeemTest,
 TEST_F(PassStoreRedeemTest, FullLaneAnswersUnavailableAndWritesNothing) {
   options().writer_lanes = 1;
   options().max_queue_depth = 1;
-  ASSERT_OK(Reopen());
+  // The lane reads the clock as it starts committing a group: holding
+  // other threads there holds the lane with "hold" taken off its queue.
+  // (Blocking an answer no longer would: answers have their own thread.)
+  const std::thread::id test_thread = std::this_thread::get_id();
+  std::atomic<bool> holding{false};
   absl::Notification lane_held;
   absl::Notification release_lane;
+  WrapClock([&](std::function<absl::Time()> time) {
+    return [&, time] {
+      if (holding.load() && std::this_thread::get_id() != test_thread) {
+        if (!lane_held.HasBeenNotified()) lane_held.Notify();
+        release_lane.WaitForNotification();
+      }
+      return time();
+    };
+  });
+  ASSERT_OK(Reopen());
   absl::Notification hold_done;
+  holding = true;
   store().Redeem({.serial = serials_[0],
                   .venue_id = venue_.id,
                   .terminal_id = "T-0",
                   .request_id = "hold"},
-                 [&](absl::StatusOr<RedeemOutcome>) {
-                   lane_held.Notify();
-                   release_lane.WaitForNotification();
-                   hold_done.Notify();
-                 });
+                 [&](absl::StatusOr<RedeemOutcome>) { hold_done.Notify(); });
   lane_held.WaitForNotification();
   // Fills the queue.
   absl::Notification queued_done;
@@ -418,6 +431,7 @@ TEST_F(PassStoreRedeemTest, FullLaneAnswersUnavailableAndWritesNothing) {
                                                          .venue_id = venue_.id,
                                                          .terminal_id = "T-0",
                                                          .request_id = "c-1"});
+  holding = false;
   release_lane.Notify();
   hold_done.WaitForNotification();
   queued_done.WaitForNotification();

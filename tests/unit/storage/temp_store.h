@@ -187,6 +187,11 @@ class TempStoreTest : public ::testing::Test {
   // the next Reopen().
   PassStoreOptions& options() { return options_; }
   FakeClock& clock() { return clock_; }
+  // Set before the next Reopen(): the store's clock becomes
+  // wrap(the fake clock), for a test to watch or hold who reads it.
+  using ClockWrapper =
+      std::function<std::function<absl::Time()>(std::function<absl::Time()>)>;
+  void WrapClock(ClockWrapper wrap) { wrap_clock_ = std::move(wrap); }
   PassStore& store() { return *store_; }
   const std::string& path() const { return path_; }
 
@@ -195,6 +200,7 @@ class TempStoreTest : public ::testing::Test {
     PassStoreOptions options = options_;
     options.path = path_;
     options.clock = clock_.AsFunction();
+    if (wrap_clock_) options.clock = wrap_clock_(std::move(options.clock));
     absl::StatusOr<std::unique_ptr<PassStore>> store =
         PassStore::Open(std::move(options));
     if (!store.ok()) return store.status();
@@ -252,6 +258,7 @@ class TempStoreTest : public ::testing::Test {
 
  private:
   FakeClock clock_{TestEpoch()};
+  ClockWrapper wrap_clock_;
   // Few shards keep the many opens and reopens of the tests fast; cycles
   // close only when a test says so, whatever its clock shows.
   PassStoreOptions options_{
