@@ -385,7 +385,7 @@ int Main() {
         if (replay) {
           if (first >= workload.requests.size()) break;
           const WorkloadRequest& replayed = workload.requests[first];
-          const WorkloadTerminal& at = workload.terminals[replayed.venue_id];
+          const WorkloadTerminal& at = workload.terminals.at(replayed.venue_id);
           AddBearerToken(context, at.token);
           v1::RedeemRequest request;
           request.set_code(replayed.code);
