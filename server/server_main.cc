@@ -21,6 +21,7 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "google/protobuf/descriptor.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
@@ -59,6 +60,10 @@ ABSL_FLAG(
     "threads committing redemptions, each owning shard % lanes; 0: one "
     "per two CPU cores, at least 1 (on 2 cores one lane halves the "
     "latency of four: bench/results/2026-11-24-postgres-and-open-loop.md)");
+ABSL_FLAG(uint32_t, block_cache_mb, 512,
+          "RocksDB block cache shared by all column families, in MiB (the "
+          "uncompressed blocks of recently read passes); the server's memory "
+          "grows by about this much once warm");
 ABSL_FLAG(absl::Duration, cancel_window, absl::Minutes(15),
           "how long after a redemption its terminal may cancel it");
 ABSL_FLAG(std::string, durability, "sync",
@@ -294,6 +299,7 @@ int Run() {
       .writer_lanes = WriterLanes(absl::GetFlag(FLAGS_writer_lanes)),
       .sync_writes = durability == "sync",
       .cancel_window = absl::GetFlag(FLAGS_cancel_window),
+      .block_cache_bytes = size_t{absl::GetFlag(FLAGS_block_cache_mb)} << 20,
       .max_batch_lines = max_batch_lines,
       .cycle_period = cycle_period,
       .on_group_commit = [&metrics](size_t operations,
@@ -304,6 +310,7 @@ int Run() {
       "passclear-server starting: listen=", listen,
       " transport=", transport->description, " data_dir=", options.path,
       " shards=", options.shard_count, " writer_lanes=", options.writer_lanes,
+      " block_cache_mb=", absl::GetFlag(FLAGS_block_cache_mb),
       " durability=", durability,
       " cancel_window=", absl::FormatDuration(options.cancel_window),
       " max_batch_items=", max_batch_items, " demo_data=",
@@ -452,6 +459,10 @@ int main(int argc, char** argv) {
       "passclear-server: redeems Pass Numérique passes over gRPC and keeps "
       "them in RocksDB. See --help for flags.");
   absl::ParseCommandLine(argc, argv);
+  // Debian's Abseil is built with its debug-only mutex deadlock detector on:
+  // every lock then goes through one process-wide graph under a global lock
+  // (GraphCycles in server profiles). Tests and sanitizer runs keep it.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   if (!passclear::InstallTerminationHandler()) {
     passclear::LogError("cannot install the SIGTERM/SIGINT handler");
     return 1;

@@ -96,13 +96,18 @@ void StagedWrites::PutJournalEntry(uint64_t seq, const JournalEntry& entry) {
 
 void StagedWrites::AddToUsage(uint64_t programme_id, UsageCounter counter,
                               int64_t delta) {
-  batch_
-      .Merge(database_.Family(FixedFamily::kUsage),
-             UsageKey(programme_id, counter), EncodeUsageDelta(delta))
-      .PermitUncheckedError();
+  usage_deltas_[{programme_id, counter}] += delta;
 }
 
 absl::Status StagedWrites::Commit(const rocksdb::WriteOptions& options) {
+  for (const auto& [counter, delta] : usage_deltas_) {
+    if (delta == 0) continue;  // a redemption cancelled in the same group
+    batch_
+        .Merge(database_.Family(FixedFamily::kUsage),
+               UsageKey(counter.first, counter.second), EncodeUsageDelta(delta))
+        .PermitUncheckedError();
+  }
+  usage_deltas_.clear();
   return FromRocksDb(database_.db()->Write(options, &batch_),
                      "committing redemptions");
 }

@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
@@ -51,10 +52,12 @@ class StagedWrites {
   // venue index entries.
   void PutOpenedBatch(const ClaimBatch& batch);
   void PutJournalEntry(uint64_t seq, const JournalEntry& entry);
-  // Adds `delta` to a programme's usage counter (a merge: no read).
+  // Adds `delta` to a programme's usage counter (a merge: no read). The
+  // group's deltas are summed and merged once per counter at commit: a group
+  // of 500 redemptions of one programme adds one operand, not 500.
   void AddToUsage(uint64_t programme_id, UsageCounter counter, int64_t delta);
 
-  size_t write_count() const { return batch_.Count(); }
+  size_t write_count() const { return batch_.Count() + usage_deltas_.size(); }
   [[nodiscard]] absl::Status Commit(const rocksdb::WriteOptions& options);
 
  private:
@@ -63,6 +66,7 @@ class StagedWrites {
   rocksdb::WriteBatch batch_;
   absl::flat_hash_map<uint64_t, PassRecord> passes_;
   absl::flat_hash_map<std::string, StoredAnswer> answers_;
+  absl::flat_hash_map<std::pair<uint64_t, UsageCounter>, int64_t> usage_deltas_;
 };
 
 }  // namespace passclear::storage

@@ -1,6 +1,7 @@
 #include "server/pass_code.h"
 
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -99,6 +100,25 @@ TEST(CodeTagTest, DependsOnKeyAndSerial) {
   // A known answer (computed with Python's hmac module), so that a change of
   // the function is noticed: it would make every printed pass counterfeit.
   EXPECT_EQ(storage::CodeTag(std::string(32, 'k'), 1), 9365511484u);
+}
+
+// Each thread keeps its HMAC keyed with the last secret: alternating keys,
+// on this thread and on a new one, must still give each key's own tags
+// (known answers computed with Python's hmac module).
+TEST(CodeTagTest, AlternatingKeysKeepTheirOwnTags) {
+  const std::string k(32, 'k');
+  const std::string p(32, 'p');
+  auto check = [&] {
+    for (int round = 0; round < 3; ++round) {
+      EXPECT_EQ(storage::CodeTag(k, 1), 9365511484u);
+      EXPECT_EQ(storage::CodeTag(p, 1), 7298993170u);
+      EXPECT_EQ(storage::CodeTag(p, 2), 5901258117u);
+      EXPECT_EQ(storage::CodeTag(k, 2), 9354578759u);
+    }
+  };
+  check();
+  std::thread other(check);
+  other.join();
 }
 
 }  // namespace

@@ -3,9 +3,6 @@
 // the answering thread, and a slow answer never holds up the commits.
 #include "storage/writer_lane.h"
 
-#include <stdlib.h>
-
-#include <filesystem>
 #include <memory>
 #include <string>
 #include <utility>
@@ -16,6 +13,7 @@
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
 #include "storage/database.h"
+#include "tests/unit/storage/temp_database.h"
 
 namespace passclear::storage {
 namespace {
@@ -68,24 +66,8 @@ class TracedOperation : public LaneOperation {
   const std::shared_ptr<Probe> probe_;
 };
 
-class WriterLaneTest : public testing::Test {
+class WriterLaneTest : public TempDatabaseTest {
  protected:
-  void SetUp() override {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / "writer-lane-XXXXXX")
-            .string();
-    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-    path_ = pattern;
-    absl::StatusOr<std::unique_ptr<Database>> database =
-        Database::Open({.path = path_ + "/db"});
-    ASSERT_TRUE(database.ok()) << database.status();
-    database_ = *std::move(database);
-  }
-  void TearDown() override {
-    database_.reset();
-    std::filesystem::remove_all(path_);
-  }
-
   std::shared_ptr<Probe> Submit(WriterLane& lane, const std::string& name,
                                 bool answer_at_once = true) {
     auto probe = std::make_shared<Probe>();
@@ -94,13 +76,11 @@ class WriterLaneTest : public testing::Test {
     return probe;
   }
 
-  std::string path_;
-  std::unique_ptr<Database> database_;
   Trace trace_;
 };
 
 TEST_F(WriterLaneTest, ASlowAnswerDoesNotHoldUpTheNextCommit) {
-  WriterLane lane("lane-0", *database_, {});
+  WriterLane lane("lane-0", database(), {});
   std::shared_ptr<Probe> slow = Submit(lane, "a", /*answer_at_once=*/false);
   slow->settled.WaitForNotification();
   std::shared_ptr<Probe> next = Submit(lane, "b");
@@ -120,7 +100,7 @@ TEST_F(WriterLaneTest, ASlowAnswerDoesNotHoldUpTheNextCommit) {
 TEST_F(WriterLaneTest, StopAnswersEveryQueuedOperation) {
   std::vector<std::shared_ptr<Probe>> probes;
   {
-    WriterLane lane("lane-0", *database_, {});
+    WriterLane lane("lane-0", database(), {});
     for (int i = 0; i < 100; ++i) {
       probes.push_back(Submit(lane, std::to_string(i)));
     }
@@ -140,7 +120,7 @@ TEST_F(WriterLaneTest, StopAnswersEveryQueuedOperation) {
 }
 
 TEST_F(WriterLaneTest, AStoppedLaneSettlesAsFailedAndAnswersAtOnce) {
-  WriterLane lane("lane-0", *database_, {});
+  WriterLane lane("lane-0", database(), {});
   lane.Stop();
   std::shared_ptr<Probe> refused = Submit(lane, "late");
   EXPECT_TRUE(refused->answered.HasBeenNotified());
