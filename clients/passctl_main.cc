@@ -32,6 +32,7 @@
 #include "clients/passctl_call.h"
 #include "clients/passctl_clearing.h"
 #include "clients/passctl_identity.h"
+#include "clients/passctl_operations.h"
 #include "clients/passctl_output.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
@@ -154,6 +155,7 @@ const std::map<std::string, Command>& Commands() {
         new std::map<std::string, Command>(RedemptionAndAdminCommands());
     merged->insert(ClearingCommands().begin(), ClearingCommands().end());
     merged->insert(IdentityCommands().begin(), IdentityCommands().end());
+    merged->insert(OperationsCommands().begin(), OperationsCommands().end());
     return merged;
   }();
   return *all;
@@ -565,6 +567,7 @@ int Run(const std::vector<std::string>& args) {
     if (const int loaded = LoadToken(); loaded != kDone) return loaded;
   }
   if (ClearingCommands().contains(name)) return RunClearingCommand(name);
+  if (OperationsCommands().contains(name)) return RunOperationsCommand(name);
   if (IdentityCommands().contains(name)) {
     return RunIdentityCommand(name, operands);
   }

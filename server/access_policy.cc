@@ -48,6 +48,8 @@ const absl::flat_hash_map<std::string, MethodAccess>& Policy() {
           {"/passclear.v1.AdminService/AllocateBooklet", kAdmin},
           {"/passclear.v1.AdminService/ReturnBooklet", kAdmin},
           {"/passclear.v1.AdminService/VoidPasses", kAdmin},
+          {"/passclear.v1.OperationsService/CreateBackup", kAdmin},
+          {"/passclear.v1.OperationsService/ListBackups", kAdmin},
           // Only the mandatary moves money; operators close cycles, rotate
           // keys and audit, and may read the log; a venue reads its own
           // batches (checked against the batch by the handler).

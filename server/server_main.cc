@@ -34,15 +34,19 @@
 #include "server/audit_log.h"
 #include "server/clearing_service.h"
 #include "server/demo_data.h"
+#include "server/durable_file.h"
+#include "server/health_reporter.h"
 #include "server/identity_service.h"
 #include "server/log.h"
 #include "server/metrics_endpoint.h"
+#include "server/operations_service.h"
 #include "server/redemption_metrics.h"
 #include "server/redemption_service.h"
 #include "server/rpc_metrics.h"
 #include "server/store_collector.h"
 #include "server/terminal_limiter.h"
 #include "server/transport_security.h"
+#include "storage/backup.h"
 #include "storage/identity_store.h"
 #include "storage/pass_store.h"
 #include "storage/venue_identifiers.h"
@@ -64,6 +68,13 @@ ABSL_FLAG(uint32_t, block_cache_mb, 512,
           "RocksDB block cache shared by all column families, in MiB (the "
           "uncompressed blocks of recently read passes); the server's memory "
           "grows by about this much once warm");
+ABSL_FLAG(uint32_t, min_free_disk_mb, 256,
+          "the store refuses writes (UNAVAILABLE, health NOT_SERVING) while "
+          "its disk has less free space than this, and resumes by itself once "
+          "space is freed: RocksDB keeps room to flush and compact");
+ABSL_FLAG(std::string, backup_dir, "",
+          "directory the CreateBackup call writes backups to, best on another "
+          "disk; empty: <data_dir>-backups beside the data directory");
 ABSL_FLAG(absl::Duration, cancel_window, absl::Minutes(15),
           "how long after a redemption its terminal may cancel it");
 ABSL_FLAG(std::string, durability, "sync",
@@ -167,7 +178,8 @@ std::vector<std::string> ServedMethods() {
   for (const char* service : {v1::RedemptionService::service_full_name(),
                               v1::AdminService::service_full_name(),
                               v1::ClearingService::service_full_name(),
-                              v1::IdentityService::service_full_name()}) {
+                              v1::IdentityService::service_full_name(),
+                              v1::OperationsService::service_full_name()}) {
     const google::protobuf::ServiceDescriptor* descriptor =
         google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(
             service);
@@ -178,6 +190,16 @@ std::vector<std::string> ServedMethods() {
     }
   }
   return methods;
+}
+
+// --backup_dir, or the data directory's sibling "<name>-backups".
+std::string BackupDir() {
+  const std::string flag = absl::GetFlag(FLAGS_backup_dir);
+  if (!flag.empty()) return flag;
+  std::filesystem::path data = absl::GetFlag(FLAGS_data_dir);
+  data = data.lexically_normal();
+  if (!data.has_filename()) data = data.parent_path();  // a trailing '/'
+  return data.string() + "-backups";
 }
 
 // --writer_lanes, 0 resolved to one lane per two cores. More lanes than
@@ -208,23 +230,13 @@ absl::Status BootstrapAdmin(storage::IdentityStore& identities,
   absl::StatusOr<storage::IssuedCredential> admin =
       identities.CreateAccount("admin", storage::Role::kAdmin, 0);
   if (!admin.ok()) return admin.status();
-  const std::string temporary = path + ".tmp";
-  {
-    std::ofstream out(temporary, std::ios::trunc);
-    std::filesystem::permissions(temporary,
-                                 std::filesystem::perms::owner_read |
-                                     std::filesystem::perms::owner_write);
-    out << admin->token << '\n';
-    if (!out.flush()) {
-      return absl::UnavailableError(
-          absl::StrCat("cannot write the admin token to ", path));
-    }
-  }
-  std::error_code error;
-  std::filesystem::rename(temporary, path, error);
-  if (error) {
-    return absl::UnavailableError(absl::StrCat(
-        "cannot write the admin token to ", path, ": ", error.message()));
+  // Durable before the server answers anything: a power cut must not leave
+  // a store whose only admin has no token file.
+  absl::Status written =
+      WriteFileDurably(path, absl::StrCat(admin->token, "\n"));
+  if (!written.ok()) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot write the admin token: ", written.message()));
   }
   LogInfo(
       absl::StrCat("created the first admin identity 'admin'; its token "
@@ -300,6 +312,8 @@ int Run() {
       .sync_writes = durability == "sync",
       .cancel_window = absl::GetFlag(FLAGS_cancel_window),
       .block_cache_bytes = size_t{absl::GetFlag(FLAGS_block_cache_mb)} << 20,
+      .min_free_disk_bytes = uint64_t{absl::GetFlag(FLAGS_min_free_disk_mb)}
+                             << 20,
       .max_batch_lines = max_batch_lines,
       .cycle_period = cycle_period,
       .on_group_commit = [&metrics](size_t operations,
@@ -311,6 +325,7 @@ int Run() {
       " transport=", transport->description, " data_dir=", options.path,
       " shards=", options.shard_count, " writer_lanes=", options.writer_lanes,
       " block_cache_mb=", absl::GetFlag(FLAGS_block_cache_mb),
+      " min_free_disk_mb=", absl::GetFlag(FLAGS_min_free_disk_mb),
       " durability=", durability,
       " cancel_window=", absl::FormatDuration(options.cancel_window),
       " max_batch_items=", max_batch_items, " demo_data=",
@@ -399,6 +414,8 @@ int Run() {
   RedemptionService redemption(**store, max_batch_items, metrics, limiter,
                                access);
   AdminService admin(**store, access);
+  storage::BackupArchive backups(BackupDir());
+  OperationsService operations(**store, backups, access);
   ClearingService clearing(**store, mandatary, metrics, access);
   IdentityService identity(**identities, **store, access);
   grpc::EnableDefaultHealthCheckService(true);
@@ -426,6 +443,7 @@ int Run() {
   builder.RegisterService(&admin);
   builder.RegisterService(&clearing);
   builder.RegisterService(&identity);
+  builder.RegisterService(&operations);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {
     LogError(absl::StrCat("cannot listen on ", listen));
@@ -437,12 +455,19 @@ int Run() {
     return 1;
   }
   LogInfo(absl::StrCat("serving on port ", port));
+  const storage::WriteHealth& write_health =
+      (*store)->database().write_health();
+  HealthReporter health(
+      *server->GetHealthCheckService(),
+      [&write_health] { return write_health.problem(); }, absl::Seconds(1));
 
   const int signal = WaitForTerminationSignal();
   LogInfo(absl::StrCat("signal ", signal, " received: draining"));
+  health.Stop();
   server->GetHealthCheckService()->SetServingStatus(false);
   server->Shutdown(
       absl::ToChronoTime(absl::Now() + absl::GetFlag(FLAGS_shutdown_timeout)));
+  operations.Stop();
   (*store)->StopWriters();
   server.reset();
   metrics_endpoint->reset();  // its collector reads the store

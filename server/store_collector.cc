@@ -55,6 +55,10 @@ void AddStorage(const storage::Database& database,
                 std::vector<MetricFamily>& out) {
   rocksdb::DB& db = *database.db();
   rocksdb::Statistics& stats = database.statistics();
+  out.push_back(Gauge("passclear_store_writable",
+                      "1 while the store takes writes; 0 after a write failed "
+                      "for good (disk full), until it resumes",
+                      database.write_health().writable() ? 1 : 0));
   out.push_back(Gauge("passclear_rocksdb_live_data_bytes",
                       "Estimated size of the live data in the store",
                       SummedProperty(db, "rocksdb.estimate-live-data-size")));

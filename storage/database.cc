@@ -110,6 +110,10 @@ absl::StatusOr<std::unique_ptr<Database>> Database::Open(
   auto statistics = rocksdb::CreateDBStatistics();
   statistics->set_stats_level(rocksdb::StatsLevel::kExceptDetailedTimers);
   db_options.statistics = statistics;
+  auto database = std::unique_ptr<Database>(new Database());
+  database->write_health_ =
+      std::make_shared<WriteHealth>(options.path, options.min_free_disk_bytes);
+  db_options.listeners.push_back(database->write_health_);
 
   std::vector<std::string> names;
   if (is_new) {
@@ -126,7 +130,6 @@ absl::StatusOr<std::unique_ptr<Database>> Database::Open(
     descriptors.emplace_back(name, FamilyOptions(name, cache));
   }
 
-  auto database = std::unique_ptr<Database>(new Database());
   database->path_ = options.path;
   database->statistics_ = std::move(statistics);
   rocksdb::DB* raw_db = nullptr;
@@ -135,6 +138,7 @@ absl::StatusOr<std::unique_ptr<Database>> Database::Open(
                                     &database->handles_, &raw_db),
                   absl::StrCat("opening store at ", options.path)));
   database->db_.reset(raw_db);
+  database->write_health_->StartWatching(raw_db);
 
   absl::flat_hash_map<std::string, rocksdb::ColumnFamilyHandle*> by_name;
   for (rocksdb::ColumnFamilyHandle* handle : database->handles_) {
@@ -191,7 +195,15 @@ absl::StatusOr<std::unique_ptr<Database>> Database::Open(
   return database;
 }
 
+absl::Status Database::Write(const rocksdb::WriteOptions& options,
+                             rocksdb::WriteBatch* batch,
+                             absl::string_view what) const {
+  RETURN_IF_ERROR(write_health_->CheckWritable());
+  return FromRocksDb(db_->Write(options, batch), what);
+}
+
 Database::~Database() {
+  if (write_health_) write_health_->Stop();
   if (!db_) return;
   for (rocksdb::ColumnFamilyHandle* handle : handles_) {
     db_->DestroyColumnFamilyHandle(handle).PermitUncheckedError();

@@ -20,6 +20,7 @@
 #include "rocksdb/db.h"
 #include "rocksdb/statistics.h"
 #include "storage/column_families.h"
+#include "storage/write_health.h"
 
 namespace passclear::storage {
 
@@ -39,6 +40,9 @@ struct DatabaseOptions {
   uint32_t shard_count = 16;
   // Shared by every family; sized for the hot pass records.
   size_t block_cache_bytes = size_t{512} << 20;
+  // Writes are refused while the data disk has less free space than this
+  // (see write_health.h).
+  uint64_t min_free_disk_bytes = uint64_t{256} << 20;
 };
 
 class Database {
@@ -50,6 +54,11 @@ class Database {
   Database& operator=(const Database&) = delete;
 
   rocksdb::DB* db() const { return db_.get(); }
+  // Every write of the store: refused with UNAVAILABLE while the store is
+  // not writable (disk full), else RocksDB's status mapped, `what` naming it.
+  [[nodiscard]] absl::Status Write(const rocksdb::WriteOptions& options,
+                                   rocksdb::WriteBatch* batch,
+                                   absl::string_view what) const;
   rocksdb::ColumnFamilyHandle* Family(FixedFamily family) const {
     return fixed_[static_cast<int>(family)];
   }
@@ -63,12 +72,16 @@ class Database {
   const std::string& path() const { return path_; }
   // RocksDB's tickers and histograms (cache hits, stalls, WAL syncs).
   rocksdb::Statistics& statistics() const { return *statistics_; }
+  // Whether writes are accepted (not after a disk-full error, until space
+  // is freed).
+  const WriteHealth& write_health() const { return *write_health_; }
 
  private:
   Database() = default;
 
   std::string path_;
   std::shared_ptr<rocksdb::Statistics> statistics_;
+  std::shared_ptr<WriteHealth> write_health_;
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;  // owned, closed in dtor
   std::vector<rocksdb::ColumnFamilyHandle*> fixed_;

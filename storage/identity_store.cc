@@ -216,8 +216,7 @@ absl::Status IdentityStore::WriteLocked(const Identity& identity,
   batch.Put(family, IdentityKey(identity.name), EncodeIdentity(identity));
   rocksdb::WriteOptions options;
   options.sync = true;
-  RETURN_IF_ERROR(FromRocksDb(database_.db()->Write(options, &batch),
-                              "writing an identity"));
+  RETURN_IF_ERROR(database_.Write(options, &batch, "writing an identity"));
   if (drop_previous) by_secret_.erase(previous->second.secret_hash);
   by_secret_[identity.secret_hash] = identity.name;
   by_name_[identity.name] = identity;

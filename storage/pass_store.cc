@@ -67,7 +67,8 @@ absl::StatusOr<std::unique_ptr<PassStore>> PassStore::Open(
       store->database_,
       Database::Open({.path = opts.path,
                       .shard_count = opts.shard_count,
-                      .block_cache_bytes = opts.block_cache_bytes}));
+                      .block_cache_bytes = opts.block_cache_bytes,
+                      .min_free_disk_bytes = opts.min_free_disk_bytes}));
   RETURN_IF_ERROR(store->catalog_.Load(*store->database_));
   RETURN_IF_ERROR(store->LoadCounters());
   RETURN_IF_ERROR(store->LoadClearing());

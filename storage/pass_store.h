@@ -54,6 +54,8 @@ struct PassStoreOptions {
   size_t max_group_size = 512;
   size_t max_queue_depth = 50000;
   size_t block_cache_bytes = size_t{512} << 20;
+  // Writes are refused while the data disk has less free than this.
+  uint64_t min_free_disk_bytes = uint64_t{256} << 20;
   std::function<absl::Time()> clock = [] { return absl::Now(); };
   // A venue's claim batch closes at the cycle's cut-off or when it holds
   // this many lines, whichever comes first.

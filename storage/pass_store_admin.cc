@@ -50,7 +50,7 @@ absl::Status WriteDurably(const Database& database, rocksdb::WriteBatch& batch,
                           absl::string_view what) {
   rocksdb::WriteOptions options;
   options.sync = true;
-  return FromRocksDb(database.db()->Write(options, &batch), what);
+  return database.Write(options, &batch, what);
 }
 
 }  // namespace

@@ -26,8 +26,7 @@ absl::Status BatchRecordWriter::Merge(rocksdb::ColumnFamilyHandle* family,
 absl::Status BatchRecordWriter::Commit() {
   rocksdb::WriteOptions options;
   options.sync = true;
-  return FromRocksDb(database_.db()->Write(options, &batch_),
-                     "writing records");
+  return database_.Write(options, &batch_, "writing records");
 }
 
 absl::StatusOr<std::unique_ptr<IngestRecordWriter>> IngestRecordWriter::Create(
@@ -97,6 +96,7 @@ absl::Status IngestRecordWriter::Commit() {
     args.push_back(std::move(arg));
   }
   if (args.empty()) return absl::OkStatus();
+  RETURN_IF_ERROR(database_.write_health().CheckWritable());
   return FromRocksDb(database_.db()->IngestExternalFiles(args),
                      "ingesting SST files");
 }

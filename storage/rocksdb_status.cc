@@ -10,6 +10,12 @@ absl::Status FromRocksDb(const rocksdb::Status& status,
                          absl::string_view context) {
   if (status.ok()) return absl::OkStatus();
   std::string message = absl::StrCat(context, ": ", status.ToString());
+  if (status.IsNoSpace()) {
+    return absl::UnavailableError(absl::StrCat(
+        "the data disk is full, so the store takes no writes (reads go on); "
+        "it resumes by itself within seconds of space being freed. ",
+        message));
+  }
   switch (status.code()) {
     case rocksdb::Status::kNotFound:
       return absl::NotFoundError(message);

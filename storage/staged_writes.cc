@@ -108,8 +108,7 @@ absl::Status StagedWrites::Commit(const rocksdb::WriteOptions& options) {
         .PermitUncheckedError();
   }
   usage_deltas_.clear();
-  return FromRocksDb(database_.db()->Write(options, &batch_),
-                     "committing redemptions");
+  return database_.Write(options, &batch_, "committing redemptions");
 }
 
 }  // namespace passclear::storage

@@ -7,6 +7,7 @@
 #include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/support/byte_buffer.h"
 #include "server/pass_code.h"
+#include "tests/integration/health_check.h"
 #include "tests/integration/server_fixture.h"
 
 namespace passclear::testing {
@@ -308,23 +309,9 @@ TEST_F(RedemptionApiTest, CancelMakesThePassRedeemableAgain) {
 }
 
 TEST_F(RedemptionApiTest, HealthServiceReportsServing) {
-  grpc::GenericStub stub(server_->Channel());
-  // grpc.health.v1.HealthCheckRequest{service: ""} is the empty message;
-  // the response HealthCheckResponse{status: SERVING} is field 1 = 1.
-  grpc::Slice empty_message("");
-  grpc::ByteBuffer request(&empty_message, 1);
-  grpc::ByteBuffer response;
-  grpc::ClientContext context;
-  grpc::Status status;
-  absl::Notification done;
-  stub.UnaryCall(&context, "/grpc.health.v1.Health/Check", grpc::StubOptions(),
-                 &request, &response, [&](grpc::Status result) {
-                   status = result;
-                   done.Notify();
-                 });
-  done.WaitForNotification();
-  ASSERT_TRUE(status.ok()) << status.error_message();
-  EXPECT_EQ(BytesOf(response), std::string("\x08\x01", 2));
+  absl::StatusOr<std::string> health = HealthStatus(server_->Channel());
+  ASSERT_TRUE(health.ok()) << health.status();
+  EXPECT_EQ(*health, "SERVING");
 }
 
 TEST_F(RedemptionApiTest, ReflectionListsBothServices) {

@@ -10,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "tests/integration/server_fixture.h"
+#include "tests/integration/store_checks.h"
 
 namespace passclear::testing {
 namespace {
@@ -106,15 +107,7 @@ TEST_F(RestartTest, AcknowledgedRedemptionsSurviveSigkillUnderLoad) {
   // Every pass ends redeemed exactly once, by the terminal that owns it,
   // and the store agrees.
   EXPECT_EQ(redeemed_by.size(), scheme_.codes.size());
-  for (const auto& [code, terminal] : redeemed_by) {
-    v1::CheckPassRequest check;
-    check.set_code(code);
-    v1::CheckPassResponse state;
-    grpc::ClientContext context;
-    ASSERT_TRUE(redemption_->CheckPass(&context, check, &state).ok());
-    EXPECT_EQ(state.state(), v1::PASS_STATE_REDEEMED) << code;
-    EXPECT_EQ(state.redemption().terminal_id(), terminal) << code;
-  }
+  ExpectRedeemedBy(*redemption_, redeemed_by);
 }
 
 TEST_F(RestartTest, SigtermDrainsAndExitsCleanly) {

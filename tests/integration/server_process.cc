@@ -23,8 +23,14 @@
 namespace passclear::testing {
 namespace {
 
-pid_t Spawn(const std::vector<std::string>& flags, int stderr_fd) {
-  std::vector<std::string> args = {PASSCLEAR_SERVER_BINARY};
+pid_t Spawn(const std::vector<std::string>& flags, int stderr_fd,
+            const std::vector<std::string>& environment = {}) {
+  std::vector<std::string> args;
+  if (!environment.empty()) {
+    args.push_back("env");
+    args.insert(args.end(), environment.begin(), environment.end());
+  }
+  args.push_back(PASSCLEAR_SERVER_BINARY);
   args.insert(args.end(), flags.begin(), flags.end());
   return SpawnChild(std::move(args), stderr_fd);
 }
@@ -47,8 +53,9 @@ std::string MakeTempDir() {
   return pattern;
 }
 
-ServerProcess ServerProcess::Start(const std::string& data_dir,
-                                   const std::vector<std::string>& flags) {
+ServerProcess ServerProcess::Start(
+    const std::string& data_dir, const std::vector<std::string>& flags,
+    const std::vector<std::string>& environment) {
   const std::string port_file = data_dir + ".port";
   const std::string metrics_port_file = data_dir + ".metrics-port";
   std::filesystem::remove(port_file);
@@ -67,7 +74,7 @@ ServerProcess ServerProcess::Start(const std::string& data_dir,
         return absl::StartsWith(flag, "--tls_cert_file=");
       });
   ServerProcess server;
-  server.pid_ = Spawn(all_flags, -1);
+  server.pid_ = Spawn(all_flags, -1, environment);
   const auto deadline =
       std::chrono::steady_clock::now() + std::chrono::seconds(30);
   while (std::chrono::steady_clock::now() < deadline) {

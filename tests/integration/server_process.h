@@ -31,9 +31,10 @@ class ServerProcess {
   // waits until it accepts connections (plaintext ones unless `flags` turn
   // TLS on; the credentials are then left to the test). Fails the test
   // (ADD_FAILURE) and returns a stopped process if it does not start within 30
-  // s.
+  // s. `environment` ("NAME=value") is added to the server's environment.
   static ServerProcess Start(const std::string& data_dir,
-                             const std::vector<std::string>& flags = {});
+                             const std::vector<std::string>& flags = {},
+                             const std::vector<std::string>& environment = {});
 
   // Runs the server binary to completion with `flags` and returns its exit
   // status and what it wrote to stderr: for start-up failures.
