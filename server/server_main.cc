@@ -68,6 +68,10 @@ ABSL_FLAG(uint32_t, block_cache_mb, 512,
           "RocksDB block cache shared by all column families, in MiB (the "
           "uncompressed blocks of recently read passes); the server's memory "
           "grows by about this much once warm");
+ABSL_FLAG(absl::Duration, answer_ttl, absl::Hours(24 * 30),
+          "how long the answer to a request replays to a retry of the same "
+          "request id (at least --cancel_window); older answers are dropped "
+          "by compactions and a late retry is decided afresh");
 ABSL_FLAG(uint32_t, min_free_disk_mb, 256,
           "the store refuses writes (UNAVAILABLE, health NOT_SERVING) while "
           "its disk has less free space than this, and resumes by itself once "
@@ -314,6 +318,7 @@ int Run() {
       .block_cache_bytes = size_t{absl::GetFlag(FLAGS_block_cache_mb)} << 20,
       .min_free_disk_bytes = uint64_t{absl::GetFlag(FLAGS_min_free_disk_mb)}
                              << 20,
+      .answer_ttl = absl::GetFlag(FLAGS_answer_ttl),
       .max_batch_lines = max_batch_lines,
       .cycle_period = cycle_period,
       .on_group_commit = [&metrics](size_t operations,
@@ -328,6 +333,7 @@ int Run() {
       " min_free_disk_mb=", absl::GetFlag(FLAGS_min_free_disk_mb),
       " durability=", durability,
       " cancel_window=", absl::FormatDuration(options.cancel_window),
+      " answer_ttl=", absl::FormatDuration(options.answer_ttl),
       " max_batch_items=", max_batch_items, " demo_data=",
       absl::GetFlag(FLAGS_demo_data) ? "true" : "false", " shutdown_timeout=",
       absl::FormatDuration(absl::GetFlag(FLAGS_shutdown_timeout)),

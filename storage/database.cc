@@ -18,7 +18,8 @@ namespace passclear::storage {
 namespace {
 
 rocksdb::ColumnFamilyOptions FamilyOptions(
-    const std::string& name, const std::shared_ptr<rocksdb::Cache>& cache) {
+    const std::string& name, const std::shared_ptr<rocksdb::Cache>& cache,
+    const AnswerExpiryFilter* answer_expiry) {
   rocksdb::ColumnFamilyOptions options;
   rocksdb::BlockBasedTableOptions table;
   table.block_cache = cache;
@@ -39,6 +40,9 @@ rocksdb::ColumnFamilyOptions FamilyOptions(
     // profile). 1 % of the memtable's size.
     options.memtable_prefix_bloom_size_ratio = 0.01;
     options.memtable_whole_key_filtering = true;
+  }
+  if (name == kFixedFamilyNames[static_cast<int>(FixedFamily::kIdempotency)]) {
+    options.compaction_filter = answer_expiry;
   }
   if (name == kFixedFamilyNames[static_cast<int>(FixedFamily::kUsage)]) {
     options.merge_operator = NewUsageMergeOperator();
@@ -113,6 +117,8 @@ absl::StatusOr<std::unique_ptr<Database>> Database::Open(
   auto database = std::unique_ptr<Database>(new Database());
   database->write_health_ =
       std::make_shared<WriteHealth>(options.path, options.min_free_disk_bytes);
+  database->answer_expiry_ =
+      std::make_unique<AnswerExpiryFilter>(options.answer_ttl, options.clock);
   db_options.listeners.push_back(database->write_health_);
 
   std::vector<std::string> names;
@@ -127,7 +133,8 @@ absl::StatusOr<std::unique_ptr<Database>> Database::Open(
   auto cache = rocksdb::NewLRUCache(options.block_cache_bytes);
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   for (const std::string& name : names) {
-    descriptors.emplace_back(name, FamilyOptions(name, cache));
+    descriptors.emplace_back(
+        name, FamilyOptions(name, cache, database->answer_expiry_.get()));
   }
 
   database->path_ = options.path;

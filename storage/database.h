@@ -12,13 +12,17 @@
 #define PASSCLEAR_STORAGE_DATABASE_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "rocksdb/db.h"
 #include "rocksdb/statistics.h"
+#include "storage/answer_expiry.h"
 #include "storage/column_families.h"
 #include "storage/write_health.h"
 
@@ -43,6 +47,10 @@ struct DatabaseOptions {
   // Writes are refused while the data disk has less free space than this
   // (see write_health.h).
   uint64_t min_free_disk_bytes = uint64_t{256} << 20;
+  // Stored answers older than this are dropped by compactions
+  // (answer_expiry.h), by this clock.
+  absl::Duration answer_ttl = absl::Hours(24 * 30);
+  std::function<absl::Time()> clock = [] { return absl::Now(); };
 };
 
 class Database {
@@ -82,6 +90,8 @@ class Database {
   std::string path_;
   std::shared_ptr<rocksdb::Statistics> statistics_;
   std::shared_ptr<WriteHealth> write_health_;
+  // Outlives db_: RocksDB holds a plain pointer to it.
+  std::unique_ptr<AnswerExpiryFilter> answer_expiry_;
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;  // owned, closed in dtor
   std::vector<rocksdb::ColumnFamilyHandle*> fixed_;

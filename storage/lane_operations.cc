@@ -2,6 +2,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "storage/answer_expiry.h"
 #include "storage/in_flight_requests.h"
 #include "storage/key_codec.h"
 #include "storage/redeem_rules.h"
@@ -40,6 +41,11 @@ DecidingOperation<Command, Outcome>::EarlierAnswer(
     const StagedWrites& staged, const std::string& key,
     OperationKind operation) const {
   ASSIGN_OR_RETURN(std::optional<StoredAnswer> earlier, staged.ReadAnswer(key));
+  // An expired answer a compaction has not dropped yet: decided afresh.
+  if (earlier &&
+      AnswerExpired(earlier->answered_at, context_.answer_ttl, staged.now())) {
+    earlier.reset();
+  }
   if (earlier) {
     RETURN_IF_ERROR(CheckSameRequest(*earlier,
                                      {.operation = operation,

@@ -31,6 +31,7 @@ struct OperationContext {
   std::atomic<uint64_t>* next_seq = nullptr;
   ClearingState* clearing = nullptr;
   absl::Duration cancel_window;
+  absl::Duration answer_ttl;
   // Called with a batch that a redemption found full, to be closed.
   std::function<void(uint64_t batch_id)> close_full_batch;
 };

@@ -61,6 +61,12 @@ absl::StatusOr<std::unique_ptr<PassStore>> PassStore::Open(
         absl::StrCat("writer lanes must be between 1 and the shard count (",
                      options.shard_count, "), got ", options.writer_lanes));
   }
+  if (options.answer_ttl < options.cancel_window) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "stored answers must be kept at least as long as the cancel window (",
+        absl::FormatDuration(options.cancel_window), "), got ",
+        absl::FormatDuration(options.answer_ttl)));
+  }
   auto store = std::unique_ptr<PassStore>(new PassStore(std::move(options)));
   const PassStoreOptions& opts = store->options_;
   ASSIGN_OR_RETURN(
@@ -68,7 +74,9 @@ absl::StatusOr<std::unique_ptr<PassStore>> PassStore::Open(
       Database::Open({.path = opts.path,
                       .shard_count = opts.shard_count,
                       .block_cache_bytes = opts.block_cache_bytes,
-                      .min_free_disk_bytes = opts.min_free_disk_bytes}));
+                      .min_free_disk_bytes = opts.min_free_disk_bytes,
+                      .answer_ttl = opts.answer_ttl,
+                      .clock = opts.clock}));
   RETURN_IF_ERROR(store->catalog_.Load(*store->database_));
   RETURN_IF_ERROR(store->LoadCounters());
   RETURN_IF_ERROR(store->LoadClearing());
@@ -78,6 +86,7 @@ absl::StatusOr<std::unique_ptr<PassStore>> PassStore::Open(
       .next_seq = &store->next_seq_,
       .clearing = &store->clearing_,
       .cancel_window = opts.cancel_window,
+      .answer_ttl = opts.answer_ttl,
       .close_full_batch = [raw](uint64_t id) { raw->QueueFullBatch(id); }};
   for (uint32_t lane = 0; lane < opts.writer_lanes; ++lane) {
     store->lanes_.push_back(std::make_unique<WriterLane>(

@@ -56,6 +56,9 @@ struct PassStoreOptions {
   size_t block_cache_bytes = size_t{512} << 20;
   // Writes are refused while the data disk has less free than this.
   uint64_t min_free_disk_bytes = uint64_t{256} << 20;
+  // How long a stored answer replays to a retry of its request; it must
+  // outlast the cancel window. Then compactions drop it.
+  absl::Duration answer_ttl = absl::Hours(24 * 30);
   std::function<absl::Time()> clock = [] { return absl::Now(); };
   // A venue's claim batch closes at the cycle's cut-off or when it holds
   // this many lines, whichever comes first.

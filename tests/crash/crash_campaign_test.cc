@@ -44,7 +44,9 @@ constexpr int kClients = 8;
 // Passes issued per round. A client redeems and cancels its own passes
 // over and over; a pass whose redemption was claimed in a closed batch can
 // no longer be cancelled, and leaves the game.
-constexpr int kBookletsPerRound = 30;
+constexpr int kBookletsPerRound = 100;
+// IssueBooklets answers the codes of at most this many booklets per call.
+constexpr int kBookletsPerCall = 1000;
 
 int RoundsFromEnvironment(const char* name, int fallback) {
   const char* value = std::getenv(name);
@@ -106,8 +108,26 @@ class CrashCampaignTest : public ::testing::Test {
 
   void SetUpScheme(int rounds) {
     auto admin = v1::AdminService::NewStub(server_->Channel());
-    scheme_ =
-        passclear::testing::SetUpScheme(*admin, rounds * kBookletsPerRound);
+    int booklets = rounds * kBookletsPerRound;
+    scheme_ = passclear::testing::SetUpScheme(
+        *admin, std::min(booklets, kBookletsPerCall));
+    for (booklets -= kBookletsPerCall; booklets > 0;
+         booklets -= kBookletsPerCall) {
+      v1::IssueBookletsRequest issue;
+      issue.set_programme_id(scheme_.programme_id);
+      issue.set_booklet_count(std::min(booklets, kBookletsPerCall));
+      issue.set_booklet_size(10);
+      v1::IssueBookletsResponse issued;
+      grpc::ClientContext context;
+      const grpc::Status status =
+          admin->IssueBooklets(&context, issue, &issued);
+      ASSERT_TRUE(status.ok()) << status.error_message();
+      for (const v1::Booklet& booklet : issued.booklets()) {
+        scheme_.codes.insert(scheme_.codes.end(), booklet.codes().begin(),
+                             booklet.codes().end());
+      }
+    }
+    ASSERT_GE(scheme_.codes.size(), size_t{kClients});
     absl::MutexLock lock(&ledger_.mu);
     ledger_.standing.resize(scheme_.codes.size());
     ledger_.frozen.resize(scheme_.codes.size());
@@ -391,7 +411,7 @@ TEST_F(CrashCampaignTest, AcknowledgedWorkSurvivesKillsAndPowerCuts) {
   // Every start runs under the shim: a power cut needs the syncs of the
   // files written before it.
   ASSERT_NO_FATAL_FAILURE(StartServer(/*power_cut=*/true));
-  SetUpScheme(kills + power_cuts);
+  ASSERT_NO_FATAL_FAILURE(SetUpScheme(kills + power_cuts));
   // Kills and power cuts in a random order.
   std::vector<bool> rounds(kills, false);
   rounds.insert(rounds.end(), power_cuts, true);

@@ -3,6 +3,7 @@
 // request id reused for something else is refused rather than guessed at.
 #include <algorithm>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -12,6 +13,7 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
+#include "rocksdb/db.h"
 #include "storage/column_families.h"
 #include "storage/pass_store.h"
 #include "storage/redeem_rules.h"
@@ -99,10 +101,11 @@ TEST_F(PassStoreIdempotencyTest, RetryReplaysEvenAfterThePassWasCancelled) {
 }
 
 TEST_F(PassStoreIdempotencyTest, RetryOfARefusalReplaysTheRefusal) {
-  // Scanned before the programme opens: refused. Once it is open, the same
-  // request still gets its refusal; only a new request id redeems.
+  // Scanned before the programme opens: refused. Once it is open (within
+  // the answers' 30-day TTL), the same request still gets its refusal; only
+  // a new request id redeems.
   ASSERT_OK_AND_ASSIGN(Programme later,
-                       CreateProgramme(Utc(2023, 6, 1), Utc(2023, 9, 30)));
+                       CreateProgramme(Utc(2023, 3, 15), Utc(2023, 9, 30)));
   ASSERT_OK_AND_ASSIGN(std::vector<Booklet> booklets,
                        store().IssueBooklets(later.id, 1, 5));
   ASSERT_OK_AND_ASSIGN(Venue venue, RegisterVenue("Ete", {later.id}));
@@ -113,7 +116,7 @@ TEST_F(PassStoreIdempotencyTest, RetryOfARefusalReplaysTheRefusal) {
   ASSERT_OK_AND_ASSIGN(RedeemOutcome refused, Redeem(scan));
   ASSERT_EQ(refused.result, RedeemResult::kNotYetValid);
 
-  clock().Set(Utc(2023, 6, 2));
+  clock().Set(Utc(2023, 3, 16));
   ASSERT_OK_AND_ASSIGN(RedeemOutcome retry, Redeem(scan));
   EXPECT_TRUE(retry.replayed);
   ExpectSameAnswer(retry, refused);
@@ -386,6 +389,64 @@ TEST_F(PassStoreIdempotencyTest, RefusesEmptyOrOversizedIdsAndWritesNothing) {
                        store().Check(serials_[0], std::nullopt));
   EXPECT_EQ(untouched.pass.state, PassState::kIssued);
   EXPECT_EQ(ClaimLineCount(), 0u);
+}
+
+// Stored answers expire (PassStoreOptions::answer_ttl, 30 days): a retry
+// within it replays; a later one is decided afresh, which for a redeemed
+// pass is ALREADY_REDEEMED, never a second claim line; compactions then
+// drop the expired record.
+TEST_F(PassStoreIdempotencyTest, AnswersExpireAfterTheirTtl) {
+  ASSERT_OK_AND_ASSIGN(RedeemOutcome original,
+                       Redeem(Scan(serials_[0], "T-1", "r-1")));
+  ASSERT_EQ(original.result, RedeemResult::kRedeemed);
+  clock().Advance(absl::Hours(24 * 30) - absl::Seconds(1));
+  ASSERT_OK_AND_ASSIGN(RedeemOutcome within,
+                       Redeem(Scan(serials_[0], "T-1", "r-1")));
+  EXPECT_TRUE(within.replayed);
+  ExpectSameAnswer(within, original);
+
+  clock().Advance(absl::Seconds(1));
+  ASSERT_OK_AND_ASSIGN(RedeemOutcome late,
+                       Redeem(Scan(serials_[0], "T-1", "r-1")));
+  EXPECT_FALSE(late.replayed);
+  EXPECT_EQ(late.result, RedeemResult::kAlreadyRedeemed);
+  EXPECT_EQ(late.redemption, original.redemption);
+  EXPECT_EQ(ClaimLineCount(), 1u);
+
+  // The late decision was stored afresh; once it too has expired, a
+  // compaction drops the record.
+  const Database& database = store().database();
+  rocksdb::ColumnFamilyHandle* answers =
+      database.Family(FixedFamily::kIdempotency);
+  auto stored = [&] {
+    std::unique_ptr<rocksdb::Iterator> it(
+        database.db()->NewIterator(rocksdb::ReadOptions(), answers));
+    size_t count = 0;
+    for (it->SeekToFirst(); it->Valid(); it->Next()) ++count;
+    return count;
+  };
+  ASSERT_TRUE(database.db()->Flush(rocksdb::FlushOptions(), answers).ok());
+  rocksdb::CompactRangeOptions compact;
+  compact.bottommost_level_compaction =
+      rocksdb::BottommostLevelCompaction::kForce;
+  ASSERT_TRUE(
+      database.db()->CompactRange(compact, answers, nullptr, nullptr).ok());
+  EXPECT_EQ(stored(), 1u);
+  clock().Advance(absl::Hours(24 * 30));
+  ASSERT_TRUE(
+      database.db()->CompactRange(compact, answers, nullptr, nullptr).ok());
+  EXPECT_EQ(stored(), 0u);
+}
+
+TEST_F(PassStoreIdempotencyTest, AnswerTtlShorterThanTheCancelWindowIsRefused) {
+  PassStoreOptions options{.path = path() + "-other",
+                           .cancel_window = absl::Hours(2),
+                           .answer_ttl = absl::Hours(1)};
+  absl::StatusOr<std::unique_ptr<PassStore>> store = PassStore::Open(options);
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(store.status().message().find("cancel window"), std::string::npos)
+      << store.status();
 }
 
 }  // namespace
