@@ -1,14 +1,20 @@
 // Crash and restart of the real server: what was acknowledged survives a
-// SIGKILL, SIGTERM drains and exits cleanly, and a store is refused when
-// opened with another shard count.
+// SIGKILL, SIGTERM drains in-flight calls and exits cleanly, and a store is
+// refused when opened with another shard count or written by another
+// format version.
 #include <signal.h>
 
 #include <atomic>
 #include <chrono>
 #include <map>
 #include <thread>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "rocksdb/db.h"
+#include "storage/key_codec.h"
+#include "storage/record_codec.h"
 #include "tests/integration/server_fixture.h"
 #include "tests/integration/store_checks.h"
 
@@ -127,6 +133,96 @@ TEST_F(RestartTest, RefusesAnotherShardCount) {
   EXPECT_EQ(exit.exit_code, 1);
   EXPECT_NE(exit.stderr_text.find("was created with 16 pass shards but 8 "
                                   "were requested"),
+            std::string::npos)
+      << exit.stderr_text;
+}
+
+TEST_F(RestartTest,
+       SigtermUnderLoadAnswersOrRefusesEveryCallAndKeepsTheAnswered) {
+  const Scheme busy = SetUpScheme(*admin_, /*booklets=*/50);
+  constexpr int kClients = 8;
+  absl::Mutex mu;
+  std::map<std::string, std::string> redeemed;  // code -> terminal
+  // code -> (terminal, request id) of the call the drain refused.
+  std::map<std::string, std::pair<std::string, std::string>> refused;
+  std::atomic<int> answered{0};
+  std::vector<std::thread> clients;
+  for (int client = 0; client < kClients; ++client) {
+    clients.emplace_back([&, client] {
+      auto stub = v1::RedemptionService::NewStub(server_->Channel());
+      const std::string terminal = absl::StrCat("D-", client);
+      for (size_t i = client; i < busy.codes.size(); i += kClients) {
+        v1::RedeemResponse response;
+        grpc::ClientContext context;
+        const grpc::Status status =
+            stub->Redeem(&context,
+                         MakeRedeemRequest(busy.codes[i], busy.venue_id,
+                                           terminal, absl::StrCat("d-", i)),
+                         &response);
+        if (!status.ok()) {
+          // Refused once the server drains: UNAVAILABLE, or CANCELLED for
+          // a call gRPC had received but not started. Retried below.
+          EXPECT_TRUE(status.error_code() == grpc::StatusCode::UNAVAILABLE ||
+                      status.error_code() == grpc::StatusCode::CANCELLED)
+              << status.error_code() << " " << status.error_message();
+          absl::MutexLock lock(&mu);
+          refused[busy.codes[i]] = {terminal, absl::StrCat("d-", i)};
+          return;
+        }
+        EXPECT_EQ(response.result(), v1::REDEEM_RESULT_REDEEMED);
+        answered.fetch_add(1);
+        absl::MutexLock lock(&mu);
+        redeemed[busy.codes[i]] = terminal;
+      }
+    });
+  }
+  while (answered.load() < 50) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  // The clients' own connections stay open: the drain must not wait for
+  // them beyond --shutdown_timeout.
+  const auto began = std::chrono::steady_clock::now();
+  EXPECT_EQ(server_->Stop(), 0);
+  EXPECT_LT(std::chrono::steady_clock::now() - began, std::chrono::seconds(12));
+  for (std::thread& client : clients) client.join();
+  StartServer();
+  ExpectRedeemedBy(*redemption_, redeemed);
+  // A refused call was never half done: its retry redeems the pass once.
+  for (const auto& [code, request] : refused) {
+    v1::RedeemResponse retry = Redeem(
+        MakeRedeemRequest(code, busy.venue_id, request.first, request.second));
+    EXPECT_EQ(retry.result(), v1::REDEEM_RESULT_REDEEMED) << retry.message();
+  }
+}
+
+TEST_F(RestartTest, RefusesAStoreOfAnotherFormatVersion) {
+  ASSERT_EQ(StopServer(), 0);
+  {
+    std::vector<std::string> families;
+    ASSERT_TRUE(rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), data_dir_,
+                                                &families)
+                    .ok());
+    std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+    for (const std::string& name : families)
+      descriptors.emplace_back(name, rocksdb::ColumnFamilyOptions());
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    rocksdb::DB* raw = nullptr;
+    ASSERT_TRUE(rocksdb::DB::Open(rocksdb::DBOptions(), data_dir_, descriptors,
+                                  &handles, &raw)
+                    .ok());
+    std::unique_ptr<rocksdb::DB> db(raw);
+    ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), storage::kMetaFormatVersion,
+                        storage::EncodeMetaNumber(99))
+                    .ok());
+    for (rocksdb::ColumnFamilyHandle* handle : handles) {
+      ASSERT_TRUE(db->DestroyColumnFamilyHandle(handle).ok());
+    }
+  }
+  ServerProcess::Exit exit = ServerProcess::RunToExit(
+      {absl::StrCat("--data_dir=", data_dir_), "--listen=127.0.0.1:0"});
+  EXPECT_EQ(exit.exit_code, 1);
+  EXPECT_NE(exit.stderr_text.find("has format version 99; this passclear "
+                                  "reads format version"),
             std::string::npos)
       << exit.stderr_text;
 }
