@@ -72,6 +72,10 @@ ABSL_FLAG(absl::Duration, answer_ttl, absl::Hours(24 * 30),
           "how long the answer to a request replays to a retry of the same "
           "request id (at least --cancel_window); older answers are dropped "
           "by compactions and a late retry is decided afresh");
+ABSL_FLAG(absl::Duration, retention, absl::Hours(24 * 3653),
+          "a programme's passes, claim lines and journal are purged this "
+          "long after it closed (10 years: French accounting records); its "
+          "signed batch records stay");
 ABSL_FLAG(uint32_t, min_free_disk_mb, 256,
           "the store refuses writes (UNAVAILABLE, health NOT_SERVING) while "
           "its disk has less free space than this, and resumes by itself once "
@@ -321,6 +325,7 @@ int Run() {
       .answer_ttl = absl::GetFlag(FLAGS_answer_ttl),
       .max_batch_lines = max_batch_lines,
       .cycle_period = cycle_period,
+      .history_retention = absl::GetFlag(FLAGS_retention),
       .on_group_commit = [&metrics](size_t operations,
                                     absl::Duration write_time) {
         metrics.ObserveGroupCommit(operations, write_time);
@@ -334,6 +339,7 @@ int Run() {
       " durability=", durability,
       " cancel_window=", absl::FormatDuration(options.cancel_window),
       " answer_ttl=", absl::FormatDuration(options.answer_ttl),
+      " retention=", absl::FormatDuration(options.history_retention),
       " max_batch_items=", max_batch_items, " demo_data=",
       absl::GetFlag(FLAGS_demo_data) ? "true" : "false", " shutdown_timeout=",
       absl::FormatDuration(absl::GetFlag(FLAGS_shutdown_timeout)),

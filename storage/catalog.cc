@@ -83,6 +83,15 @@ std::optional<Issuance> Catalog::FindIssuance(uint64_t serial) const {
   return issuance;
 }
 
+std::vector<Issuance> Catalog::IssuancesOf(uint64_t programme_id) const {
+  absl::MutexLock lock(&mu_);
+  std::vector<Issuance> found;
+  for (const auto& [first, issuance] : issuances_) {
+    if (issuance.programme_id == programme_id) found.push_back(issuance);
+  }
+  return found;
+}
+
 void Catalog::PutIssuance(const Issuance& issuance) {
   absl::MutexLock lock(&mu_);
   issuances_[issuance.first_serial] = issuance;

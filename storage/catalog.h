@@ -39,6 +39,8 @@ class Catalog {
 
   // The issuance holding `serial`; nullopt when no issuance does.
   std::optional<Issuance> FindIssuance(uint64_t serial) const;
+  // Every issuance of a programme, by first serial.
+  std::vector<Issuance> IssuancesOf(uint64_t programme_id) const;
 
   void PutProgramme(Programme programme);
   void PutIssuance(const Issuance& issuance);

@@ -71,6 +71,8 @@ inline constexpr char kMetaNextBookletId[] = "next_booklet_id";
 inline constexpr char kMetaNextVenueId[] = "next_venue_id";
 inline constexpr char kMetaNextSerial[] = "next_serial";
 inline constexpr char kMetaClearingCycle[] = "clearing_cycle";
+// Followed by a programme id (IdKey): its history is being or was purged.
+inline constexpr char kMetaPurgedProgrammePrefix[] = "purged_programme/";
 
 }  // namespace passclear::storage
 

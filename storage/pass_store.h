@@ -31,6 +31,7 @@
 #include "storage/catalog.h"
 #include "storage/clearing_state.h"
 #include "storage/database.h"
+#include "storage/history_purge.h"
 #include "storage/in_flight_requests.h"
 #include "storage/lane_operations.h"
 #include "storage/records.h"
@@ -67,6 +68,9 @@ struct PassStoreOptions {
   std::optional<absl::Duration> cycle_period;
   // Close each cycle at its cut-off by itself; else only CloseCycle does.
   bool close_cycles_automatically = true;
+  // A programme's redemption and claim history is purged this long after
+  // it closed (history_purge.h): 10 years, French accounting records.
+  absl::Duration history_retention = absl::Hours(24 * 3653);
   // See WriterLaneOptions::on_group_commit.
   std::function<void(size_t operations, absl::Duration write_time)>
       on_group_commit;
@@ -269,6 +273,10 @@ class PassStore {
   absl::Time Now() const { return options_.clock(); }
   const Database& database() const { return *database_; }
 
+  // Purges the history of the programmes past their retention; the
+  // clearing scheduler runs it hourly.
+  [[nodiscard]] absl::StatusOr<PurgeReport> PurgeExpiredHistory();
+
  private:
   explicit PassStore(PassStoreOptions options);
   [[nodiscard]] absl::Status LoadCounters();
@@ -343,6 +351,7 @@ class PassStore {
   mutable uint64_t settled_below_ ABSL_GUARDED_BY(backlog_mu_) = 1;
   std::vector<SigningKey> signing_keys_ ABSL_GUARDED_BY(clearing_mu_);
   absl::Mutex scheduler_mu_;
+  absl::Mutex purge_mu_;  // one purge at a time (scheduler, tests)
   std::vector<uint64_t> full_batches_ ABSL_GUARDED_BY(scheduler_mu_);
   bool scheduler_stopping_ ABSL_GUARDED_BY(scheduler_mu_) = false;
   std::thread scheduler_;

@@ -301,7 +301,14 @@ void PassStore::RunClearingScheduler() {
   auto wake = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(scheduler_mu_) {
     return scheduler_stopping_ || !full_batches_.empty();
   };
+  absl::Time next_purge = Now();
   while (true) {
+    if (Now() >= next_purge) {
+      // Off the hot path, at most hourly; a failed purge changed nothing it
+      // cannot finish, and is run again an hour later.
+      PurgeExpiredHistory().IgnoreError();
+      next_purge = Now() + absl::Hours(1);
+    }
     std::vector<uint64_t> full;
     {
       absl::MutexLock lock(&scheduler_mu_);
@@ -324,6 +331,12 @@ void PassStore::RunClearingScheduler() {
       absl::SleepFor(absl::Seconds(1));
     }
   }
+}
+
+absl::StatusOr<PurgeReport> PassStore::PurgeExpiredHistory() {
+  absl::MutexLock lock(&purge_mu_);
+  return storage::PurgeExpiredHistory(*database_, catalog_,
+                                      options_.history_retention, Now());
 }
 
 absl::StatusOr<ClaimBatch> PassStore::ReadBatch(uint64_t batch_id) const {
