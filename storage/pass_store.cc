@@ -61,6 +61,11 @@ absl::StatusOr<std::unique_ptr<PassStore>> PassStore::Open(
         absl::StrCat("writer lanes must be between 1 and the shard count (",
                      options.shard_count, "), got ", options.writer_lanes));
   }
+  if (options.history_retention <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("the history retention must be positive, got ",
+                     absl::FormatDuration(options.history_retention)));
+  }
   if (options.answer_ttl < options.cancel_window) {
     return absl::InvalidArgumentError(absl::StrCat(
         "stored answers must be kept at least as long as the cancel window (",

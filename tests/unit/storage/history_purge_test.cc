@@ -5,6 +5,8 @@
 #include "storage/history_purge.h"
 
 #include <cstdint>
+#include <memory>
+#include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -110,6 +112,16 @@ TEST_F(HistoryPurgeTest, PurgesTheClosedProgrammeOnlyAndReconcilesAfter) {
   EXPECT_TRUE(again.programmes.empty());
   ASSERT_OK(Reopen());
   ExpectReconciled();
+}
+
+TEST_F(HistoryPurgeTest, ANonPositiveRetentionIsRefused) {
+  absl::StatusOr<std::unique_ptr<PassStore>> store = PassStore::Open(
+      {.path = path() + "-other", .history_retention = absl::ZeroDuration()});
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(store.status().message().find("retention must be positive"),
+            std::string::npos)
+      << store.status();
 }
 
 // A purge cut short right after it recorded the programme as purged (a
