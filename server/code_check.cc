@@ -10,6 +10,11 @@ namespace passclear {
 absl::StatusOr<CheckedCode> CheckCode(const storage::PassStore& store,
                                       absl::string_view code) {
   ASSIGN_OR_RETURN(PassCode parsed, ParsePassCode(code));
+  if (!store.OwnsSerial(parsed.serial)) {
+    const absl::Status not_owned = store.NotOwnedError(parsed.serial);
+    return absl::Status(not_owned.code(),
+                        absl::StrCat("code: ", not_owned.message()));
+  }
   return CheckedCode{.serial = parsed.serial,
                      .counterfeit = store.CheckTag(parsed.serial, parsed.tag) ==
                                     storage::PassStore::TagCheck::kCounterfeit};

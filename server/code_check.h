@@ -1,5 +1,6 @@
 // Checks a code as a terminal sent it: well formed (else INVALID_ARGUMENT
-// naming the problem), then authentic or counterfeit, from memory only.
+// naming the problem), owned by this instance of a partitioned scheme (else
+// FAILED_PRECONDITION), then authentic or counterfeit, from memory only.
 //
 //   ASSIGN_OR_RETURN(CheckedCode code, CheckCode(store, request.code()));
 //   if (code.counterfeit) { ...answer COUNTERFEIT with CounterfeitMessage... }

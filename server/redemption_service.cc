@@ -10,6 +10,7 @@
 #include "absl/time/clock.h"
 #include "server/code_check.h"
 #include "server/grpc_status.h"
+#include "server/pass_code.h"
 #include "server/proto_convert.h"
 #include "server/redeem_command.h"
 #include "server/redeem_stream.h"
@@ -22,6 +23,23 @@ namespace {
 // Checks the batch as a whole: ids, size, every item's request id and scan
 // time. Codes are judged item by item later (a misread code refuses its item,
 // not the upload).
+// In a partitioned scheme, a batch holding another instance's pass is
+// refused whole, before any item is decided: the client splits its uploads
+// by owner.
+absl::Status CheckBatchOwned(const v1::RedeemBatchRequest& request,
+                             const storage::PassStore& store) {
+  for (int i = 0; i < request.items_size(); ++i) {
+    absl::StatusOr<PassCode> code = ParsePassCode(request.items(i).code());
+    if (code.ok() && !store.OwnsSerial(code->serial)) {
+      const absl::Status not_owned = store.NotOwnedError(code->serial);
+      return absl::Status(
+          not_owned.code(),
+          absl::StrCat("items[", i, "].code: ", not_owned.message()));
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::Status CheckBatch(const v1::RedeemBatchRequest& request, size_t max_items,
                         absl::Time now) {
   RETURN_IF_ERROR(CheckVenueId("venue_id", request.venue_id()));
@@ -150,6 +168,7 @@ grpc::ServerUnaryReactor* RedemptionService::RedeemBatch(
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   const absl::Time now = store_.Now();
   absl::Status status = CheckBatch(*request, max_batch_items_, now);
+  if (status.ok()) status = CheckBatchOwned(*request, store_);
   // An upload costs one token per item.
   if (status.ok())
     status = guard_.Admit(request->terminal_id(), request->items_size());

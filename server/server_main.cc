@@ -40,6 +40,7 @@
 #include "server/log.h"
 #include "server/metrics_endpoint.h"
 #include "server/operations_service.h"
+#include "server/partition_setup.h"
 #include "server/redemption_metrics.h"
 #include "server/redemption_service.h"
 #include "server/rpc_metrics.h"
@@ -64,6 +65,16 @@ ABSL_FLAG(
     "threads committing redemptions, each owning shard % lanes; 0: one "
     "per two CPU cores, at least 1 (on 2 cores one lane halves the "
     "latency of four: bench/results/2026-11-24-postgres-and-open-loop.md)");
+ABSL_FLAG(std::string, partition_map, "",
+          "the partition map shared by every instance of a scheme split "
+          "across several servers (see deploy/partition-map.example); "
+          "empty: this server owns every shard");
+ABSL_FLAG(std::string, instance, "",
+          "with --partition_map: this server's instance name in the map");
+ABSL_FLAG(std::string, scheme_secret_file, "",
+          "a file of at least 32 secret bytes every instance of a "
+          "partitioned scheme shares: programme keys and credentials derive "
+          "from it (required with --partition_map)");
 ABSL_FLAG(uint32_t, block_cache_mb, 512,
           "RocksDB block cache shared by all column families, in MiB (the "
           "uncompressed blocks of recently read passes); the server's memory "
@@ -330,10 +341,23 @@ int Run() {
                                     absl::Duration write_time) {
         metrics.ObserveGroupCommit(operations, write_time);
       }};
+  if (absl::Status partitioned = ApplyPartitionFlags(
+          {.partition_map = absl::GetFlag(FLAGS_partition_map),
+           .instance = absl::GetFlag(FLAGS_instance),
+           .scheme_secret_file = absl::GetFlag(FLAGS_scheme_secret_file),
+           .demo_data = absl::GetFlag(FLAGS_demo_data)},
+          options);
+      !partitioned.ok()) {
+    LogError(std::string(partitioned.message()));
+    return 2;
+  }
   LogInfo(absl::StrCat(
       "passclear-server starting: listen=", listen,
       " transport=", transport->description, " data_dir=", options.path,
-      " shards=", options.shard_count, " writer_lanes=", options.writer_lanes,
+      " shards=", options.shard_count,
+      " owned_shards=", options.first_owned_shard, "-",
+      std::min(options.last_owned_shard, options.shard_count - 1), " instance=",
+      absl::GetFlag(FLAGS_instance), " writer_lanes=", options.writer_lanes,
       " block_cache_mb=", absl::GetFlag(FLAGS_block_cache_mb),
       " min_free_disk_mb=", absl::GetFlag(FLAGS_min_free_disk_mb),
       " durability=", durability,

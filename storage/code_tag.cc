@@ -3,12 +3,13 @@
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
 #include <openssl/params.h>
-#include <openssl/rand.h>
 
 #include <cstdlib>
 #include <memory>
 
+#include "absl/strings/str_cat.h"
 #include "storage/key_codec.h"
+#include "storage/secret_source.h"
 
 namespace passclear::storage {
 namespace {
@@ -75,14 +76,9 @@ uint64_t CodeTag(absl::string_view secret, uint64_t serial) {
   return hasher.Tag(secret, serial);
 }
 
-std::string NewKeySecret() {
-  std::string secret(kKeyBytes, '\0');
-  if (RAND_bytes(reinterpret_cast<unsigned char*>(secret.data()),
-                 static_cast<int>(secret.size())) != 1) {
-    // Without randomness no key can be trusted: fail loudly, never weakly.
-    std::abort();
-  }
-  return secret;
+std::string NewKeySecret(uint64_t programme_id, uint32_t version) {
+  return NewSecretBytes(
+      absl::StrCat("programme-key/", programme_id, "/", version), kKeyBytes);
 }
 
 }  // namespace passclear::storage

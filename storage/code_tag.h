@@ -21,8 +21,9 @@ inline constexpr size_t kKeyBytes = 32;
 
 uint64_t CodeTag(absl::string_view secret, uint64_t serial);
 
-// kKeyBytes from the operating system's random source (OpenSSL RAND_bytes).
-std::string NewKeySecret();
+// kKeyBytes for key `version` of programme `programme_id`: random, or
+// derived from the scheme secret (storage/secret_source.h).
+std::string NewKeySecret(uint64_t programme_id, uint32_t version);
 
 }  // namespace passclear::storage
 

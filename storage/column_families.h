@@ -14,6 +14,7 @@
 #include <string>
 
 #include "absl/strings/string_view.h"
+#include "storage/serial_shard.h"
 
 namespace passclear::storage {
 
@@ -50,11 +51,6 @@ inline constexpr std::array<absl::string_view, kFixedFamilyCount>
 // "passes_000", "passes_001", ...
 inline constexpr char kPassShardFamilyPrefix[] = "passes_";
 std::string PassShardFamilyName(uint32_t shard);
-
-// Which shard a serial lives in. A stable hash (not absl::Hash, which is
-// seeded per process) so that consecutive serials of a booklet spread over
-// all shards. Caution: changing it orphans every pass of existing stores.
-uint32_t ShardOfSerial(uint64_t serial, uint32_t shard_count);
 
 }  // namespace passclear::storage
 

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "rocksdb/write_batch.h"
 #include "storage/rocksdb_status.h"
@@ -14,6 +15,13 @@
 
 namespace passclear::storage {
 namespace {
+
+// Names an identity's credential of its current generation (see
+// storage/secret_source.h).
+std::string CredentialLabel(const Identity& identity) {
+  return absl::StrCat("credential/", identity.name, "/",
+                      identity.credential_generation);
+}
 
 // Keys of the identities family: 'i' + name -> identity, and
 // 's' + SHA-256 of a secret -> the name of the identity it belongs to.
@@ -242,7 +250,11 @@ absl::StatusOr<Enrolment> IdentityStore::EnrollTerminal(
     }
     terminal = found->second;
   }
-  std::string code = NewActivationCode();
+  // Chained on the previous secret, so that enrolling again gives a new
+  // code even where codes are derived (storage/secret_source.h).
+  std::string code = NewActivationCode(
+      absl::StrCat("activation/", terminal_id, "/",
+                   absl::BytesToHexString(terminal.secret_hash)));
   terminal.venue_id = venue_id;
   terminal.state = IdentityState::kPendingActivation;
   terminal.changed_at = now;
@@ -277,12 +289,12 @@ absl::StatusOr<IssuedCredential> IdentityStore::ActivateTerminal(
                      "' expired on ", UtcTime(terminal.activation_expires_at),
                      ": ask an administrator to enrol it again"));
   }
-  std::string token = NewCredentialToken();
+  ++terminal.credential_generation;
+  std::string token = NewCredentialToken(CredentialLabel(terminal));
   terminal.state = IdentityState::kActive;
   terminal.changed_at = now;
   terminal.activation_expires_at = absl::InfinitePast();
   terminal.secret_hash = Sha256(token);
-  ++terminal.credential_generation;
   RETURN_IF_ERROR(WriteLocked(terminal, /*keep_previous_secret=*/false));
   return IssuedCredential{.identity = std::move(terminal),
                           .token = std::move(token)};
@@ -309,15 +321,15 @@ absl::StatusOr<IssuedCredential> IdentityStore::CreateAccount(
     return absl::AlreadyExistsError(
         absl::StrCat("an identity named '", name, "' already exists"));
   }
-  std::string token = NewCredentialToken();
   Identity account{.name = std::string(name),
                    .role = role,
                    .venue_id = venue_id,
                    .state = IdentityState::kActive,
                    .credential_generation = 1,
                    .created_at = now,
-                   .changed_at = now,
-                   .secret_hash = Sha256(token)};
+                   .changed_at = now};
+  std::string token = NewCredentialToken(CredentialLabel(account));
+  account.secret_hash = Sha256(token);
   RETURN_IF_ERROR(WriteLocked(account, /*keep_previous_secret=*/false));
   return IssuedCredential{.identity = std::move(account),
                           .token = std::move(token)};
@@ -334,10 +346,10 @@ absl::StatusOr<IssuedCredential> IdentityStore::RotateCredential(
         absl::StrCat("'", name, "' has no active credential to rotate"));
   }
   Identity identity = found->second;
-  std::string token = NewCredentialToken();
+  ++identity.credential_generation;
+  std::string token = NewCredentialToken(CredentialLabel(identity));
   identity.changed_at = now;
   identity.secret_hash = Sha256(token);
-  ++identity.credential_generation;
   RETURN_IF_ERROR(WriteLocked(identity, /*keep_previous_secret=*/false));
   return IssuedCredential{.identity = std::move(identity),
                           .token = std::move(token)};

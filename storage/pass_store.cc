@@ -61,6 +61,13 @@ absl::StatusOr<std::unique_ptr<PassStore>> PassStore::Open(
         absl::StrCat("writer lanes must be between 1 and the shard count (",
                      options.shard_count, "), got ", options.writer_lanes));
   }
+  if (options.first_owned_shard > options.last_owned_shard ||
+      options.first_owned_shard >= options.shard_count) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("owned shards ", options.first_owned_shard, "-",
+                     options.last_owned_shard, " are not a range of the ",
+                     options.shard_count, " shards"));
+  }
   if (options.history_retention <= absl::ZeroDuration()) {
     return absl::InvalidArgumentError(
         absl::StrCat("the history retention must be positive, got ",
@@ -144,6 +151,23 @@ std::vector<size_t> PassStore::LaneQueueDepths() const {
   std::vector<size_t> depths;
   for (const auto& lane : lanes_) depths.push_back(lane->QueueDepth());
   return depths;
+}
+
+bool PassStore::OwnsSerial(uint64_t serial) const {
+  const uint32_t shard = ShardOfSerial(serial, options_.shard_count);
+  return shard >= options_.first_owned_shard &&
+         shard <= options_.last_owned_shard;
+}
+
+absl::Status PassStore::NotOwnedError(uint64_t serial) const {
+  const uint32_t shard = ShardOfSerial(serial, options_.shard_count);
+  return absl::FailedPreconditionError(absl::StrCat(
+      "pass ", FormatSerial(serial), " is in shard ", shard,
+      ", which another instance owns (this one owns shards ",
+      options_.first_owned_shard, "-",
+      std::min(options_.last_owned_shard, options_.shard_count - 1), " of ",
+      options_.shard_count,
+      "): send it to the instance the partition map names for shard ", shard));
 }
 
 WriterLane& PassStore::LaneFor(uint64_t serial) {

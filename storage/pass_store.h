@@ -17,6 +17,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
@@ -74,6 +75,12 @@ struct PassStoreOptions {
   // See WriterLaneOptions::on_group_commit.
   std::function<void(size_t operations, absl::Duration write_time)>
       on_group_commit;
+  // The pass shards this instance owns in a partitioned scheme
+  // (partition_map.h); all of them by default. Issuing and voiding store
+  // only the passes of owned shards, and the usage counters count only
+  // them; the other passes are another instance's.
+  uint32_t first_owned_shard = 0;
+  uint32_t last_owned_shard = std::numeric_limits<uint32_t>::max();
 };
 
 // Clearing figures for monitoring, read when scraped.
@@ -154,6 +161,12 @@ class PassStore {
   // under it; codes printed before stay valid under their own key.
   [[nodiscard]] absl::StatusOr<Programme> RotateProgrammeKey(
       uint64_t programme_id);
+
+  // Whether `serial` is in one of the shards this instance owns.
+  bool OwnsSerial(uint64_t serial) const;
+  // FAILED_PRECONDITION saying which shard `serial` is in and that another
+  // instance owns it.
+  absl::Status NotOwnedError(uint64_t serial) const;
 
   // The authenticity tag to print for `serial`; NOT_FOUND when no pass
   // with this serial was issued.

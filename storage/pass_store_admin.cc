@@ -89,15 +89,16 @@ absl::StatusOr<Programme> PassStore::CreateProgramme(
   }
 
   absl::MutexLock lock(&admin_mu_);
-  Programme programme{.id = next_programme_id_,
-                      .sponsor = spec.sponsor,
-                      .name = spec.name,
-                      .face_value_cents = spec.face_value_cents,
-                      .valid_from = ToStoredPrecision(spec.valid_from),
-                      .valid_until = ToStoredPrecision(spec.valid_until),
-                      .grace_period = grace,
-                      .keys = {{.version = 1, .secret = NewKeySecret()}},
-                      .territory = spec.territory};
+  Programme programme{
+      .id = next_programme_id_,
+      .sponsor = spec.sponsor,
+      .name = spec.name,
+      .face_value_cents = spec.face_value_cents,
+      .valid_from = ToStoredPrecision(spec.valid_from),
+      .valid_until = ToStoredPrecision(spec.valid_until),
+      .grace_period = grace,
+      .keys = {{.version = 1, .secret = NewKeySecret(next_programme_id_, 1)}},
+      .territory = spec.territory};
   rocksdb::WriteBatch batch;
   batch.Put(database_->Family(FixedFamily::kProgrammes), IdKey(programme.id),
             EncodeProgramme(programme));
@@ -189,7 +190,8 @@ absl::StatusOr<Programme> PassStore::RotateProgrammeKey(uint64_t programme_id) {
   Programme rotated = *current;
   const uint32_t version =
       rotated.keys.empty() ? 1 : rotated.keys.back().version + 1;
-  rotated.keys.push_back({.version = version, .secret = NewKeySecret()});
+  rotated.keys.push_back(
+      {.version = version, .secret = NewKeySecret(rotated.id, version)});
   RETURN_IF_ERROR(WriteProgrammeLocked(rotated, "adding a programme key"));
   return rotated;
 }
@@ -233,6 +235,7 @@ absl::StatusOr<std::vector<Booklet>> PassStore::IssueBooklets(
   std::vector<Booklet> booklets;
   booklets.reserve(booklet_count);
   uint64_t serial = next_serial_;
+  int64_t owned_passes = 0;
   for (uint32_t i = 0; i < booklet_count; ++i) {
     Booklet booklet{.id = next_booklet_id_ + i,
                     .programme_id = programme_id,
@@ -243,8 +246,10 @@ absl::StatusOr<std::vector<Booklet>> PassStore::IssueBooklets(
     const std::string pass =
         EncodePass({.programme_id = programme_id, .booklet_id = booklet.id});
     for (uint32_t j = 0; j < booklet_size; ++j, ++serial) {
+      if (!OwnsSerial(serial)) continue;  // another instance's
       RETURN_IF_ERROR(
           writer->Put(database_->PassFamily(serial), PassKey(serial), pass));
+      ++owned_passes;
     }
     booklets.push_back(booklet);
   }
@@ -258,10 +263,9 @@ absl::StatusOr<std::vector<Booklet>> PassStore::IssueBooklets(
   RETURN_IF_ERROR(writer->Put(database_->Family(FixedFamily::kIssuances),
                               IdKey(issuance.first_serial),
                               EncodeIssuance(issuance)));
-  RETURN_IF_ERROR(
-      writer->Merge(database_->Family(FixedFamily::kUsage),
-                    UsageKey(programme_id, UsageCounter::kIssued),
-                    EncodeUsageDelta(static_cast<int64_t>(pass_count))));
+  RETURN_IF_ERROR(writer->Merge(database_->Family(FixedFamily::kUsage),
+                                UsageKey(programme_id, UsageCounter::kIssued),
+                                EncodeUsageDelta(owned_passes)));
   rocksdb::ColumnFamilyHandle* meta = database_->Family(FixedFamily::kMeta);
   RETURN_IF_ERROR(
       writer->Put(meta, kMetaNextBookletId,
@@ -416,6 +420,7 @@ absl::StatusOr<Venue> PassStore::ChangeVenueStatus(uint64_t venue_id,
 
 absl::StatusOr<std::vector<VoidOutcome>> PassStore::VoidPass(
     uint64_t serial, const std::string& reason) {
+  if (!OwnsSerial(serial)) return NotOwnedError(serial);
   return VoidSerials(serial, 1, reason);
 }
 
@@ -514,16 +519,23 @@ absl::StatusOr<Booklet> PassStore::WriteAllocationLocked(
 absl::StatusOr<std::vector<VoidOutcome>> PassStore::VoidSerials(
     uint64_t first_serial, uint32_t count, const std::string& reason) {
   RETURN_IF_ERROR(CheckName("reason", reason));
-  std::vector<absl::StatusOr<VoidOutcome>> results(count);
-  absl::BlockingCounter pending(static_cast<int>(count));
-  for (uint32_t i = 0; i < count; ++i) {
-    const uint64_t serial = first_serial + i;
-    LaneFor(serial).Submit(std::make_unique<VoidOperation>(
-        operation_context_, VoidCommand{.serial = serial, .reason = reason},
-        [&results, &pending, i](absl::StatusOr<VoidOutcome> outcome) {
-          results[i] = std::move(outcome);
-          pending.DecrementCount();
-        }));
+  // The other serials are other instances' to void.
+  std::vector<uint64_t> serials;
+  for (uint64_t serial = first_serial; serial < first_serial + count;
+       ++serial) {
+    if (OwnsSerial(serial)) serials.push_back(serial);
+  }
+  std::vector<absl::StatusOr<VoidOutcome>> results(serials.size());
+  absl::BlockingCounter pending(static_cast<int>(serials.size()));
+  for (size_t i = 0; i < serials.size(); ++i) {
+    LaneFor(serials[i])
+        .Submit(std::make_unique<VoidOperation>(
+            operation_context_,
+            VoidCommand{.serial = serials[i], .reason = reason},
+            [&results, &pending, i](absl::StatusOr<VoidOutcome> outcome) {
+              results[i] = std::move(outcome);
+              pending.DecrementCount();
+            }));
   }
   pending.Wait();
   std::vector<VoidOutcome> outcomes;

@@ -1,39 +1,27 @@
 #include "storage/secrets.h"
 
 #include <openssl/evp.h>
-#include <openssl/rand.h>
 
 #include <cstdint>
 #include <cstdlib>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
+#include "storage/secret_source.h"
 
 namespace passclear::storage {
 namespace {
-
-std::string RandomBytes(size_t count) {
-  std::string bytes(count, '\0');
-  // OpenSSL's generator seeds itself from the kernel; failing means the
-  // kernel gave no entropy, and handing out a guessable secret is worse than
-  // stopping.
-  if (RAND_bytes(reinterpret_cast<unsigned char*>(bytes.data()),
-                 static_cast<int>(count)) != 1) {
-    std::abort();
-  }
-  return bytes;
-}
 
 constexpr char kCrockford[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 
 }  // namespace
 
-std::string NewCredentialToken() {
-  return "pc_" + absl::WebSafeBase64Escape(RandomBytes(32));
+std::string NewCredentialToken(absl::string_view label) {
+  return "pc_" + absl::WebSafeBase64Escape(NewSecretBytes(label, 32));
 }
 
-std::string NewActivationCode() {
-  const std::string bytes = RandomBytes(20);
+std::string NewActivationCode(absl::string_view label) {
+  const std::string bytes = NewSecretBytes(label, 20);
   std::string code;
   for (size_t i = 0; i < bytes.size(); ++i) {
     if (i > 0 && i % 4 == 0) code.push_back('-');

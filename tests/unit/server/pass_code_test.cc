@@ -87,8 +87,8 @@ TEST(PassCodeTest, NamesWhatIsWrong) {
 // The tag is a keyed function of the serial: another key or another serial
 // gives another tag (with odds of 1 in 10^10 of a collision).
 TEST(CodeTagTest, DependsOnKeyAndSerial) {
-  const std::string key = storage::NewKeySecret();
-  const std::string other_key = storage::NewKeySecret();
+  const std::string key = storage::NewKeySecret(1, 1);
+  const std::string other_key = storage::NewKeySecret(2, 1);
   ASSERT_EQ(key.size(), storage::kKeyBytes);
   ASSERT_NE(key, other_key);
   EXPECT_EQ(storage::CodeTag(key, 42), storage::CodeTag(key, 42));

@@ -159,7 +159,7 @@ TEST_F(IdentityStoreTest, ActivationCodeWorksOnce) {
 
 TEST_F(IdentityStoreTest, UnknownActivationCodeIsRefused) {
   absl::StatusOr<IssuedCredential> issued =
-      identities().ActivateTerminal(NewActivationCode());
+      identities().ActivateTerminal(NewActivationCode("unknown"));
   EXPECT_EQ(issued.status().code(), absl::StatusCode::kUnauthenticated);
   EXPECT_THAT(issued.status().message(), HasSubstr("unknown activation code"));
 }
@@ -207,7 +207,7 @@ TEST_F(IdentityStoreTest, ActivationCodeIsNotACredential) {
 TEST_F(IdentityStoreTest, UnknownTokenIsRefused) {
   IdentityStore::Refusal refusal = IdentityStore::Refusal::kRevoked;
   absl::StatusOr<Identity> who =
-      identities().Authenticate(NewCredentialToken(), &refusal);
+      identities().Authenticate(NewCredentialToken("unknown"), &refusal);
   EXPECT_EQ(who.status().code(), absl::StatusCode::kUnauthenticated);
   EXPECT_THAT(who.status().message(), HasSubstr("unknown credential"));
   EXPECT_EQ(refusal, IdentityStore::Refusal::kUnknown);
