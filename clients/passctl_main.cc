@@ -34,6 +34,7 @@
 #include "clients/passctl_identity.h"
 #include "clients/passctl_operations.h"
 #include "clients/passctl_output.h"
+#include "clients/passctl_partitions.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 #include "passclear/v1/admin.grpc.pb.h"
@@ -240,6 +241,14 @@ int Check(const std::string& code) {
         FormatTimestamp(response.valid_from()),
         FormatTimestamp(response.valid_until()),
         FormatTimestamp(response.accepted_until()));
+    if (!response.distributor_name().empty()) {
+      absl::StrAppendFormat(&text, "handed to:    %s (%s)\n",
+                            response.distributor_name(),
+                            response.distributor_reference());
+    }
+    if (response.batch_id() != 0) {
+      absl::StrAppendFormat(&text, "claim batch:  %d\n", response.batch_id());
+    }
     if (response.has_redemption()) {
       absl::StrAppendFormat(
           &text, "redeemed:     venue %d, terminal %s, %s\n",
@@ -540,6 +549,8 @@ int ChangeVenueStatus(const std::string& command) {
   return kDone;
 }
 
+int Dispatch(const std::string& name, const std::vector<std::string>& operands);
+
 int Run(const std::vector<std::string>& args) {
   if (args.empty()) return UsageError(UsageText());
   const std::string& name = args[0];
@@ -566,6 +577,13 @@ int Run(const std::vector<std::string>& args) {
   if (command.sends_token) {
     if (const int loaded = LoadToken(); loaded != kDone) return loaded;
   }
+  return RunPartitioned(name, operands,
+                        [&] { return Dispatch(name, operands); });
+}
+
+// Runs command `name` against --server.
+int Dispatch(const std::string& name,
+             const std::vector<std::string>& operands) {
   if (ClearingCommands().contains(name)) return RunClearingCommand(name);
   if (OperationsCommands().contains(name)) return RunOperationsCommand(name);
   if (IdentityCommands().contains(name)) {

@@ -39,6 +39,20 @@ absl::Status WriteAndSync(int fd, absl::string_view contents,
   return absl::OkStatus();
 }
 
+// Makes a new or renamed directory entry of `path` durable.
+absl::Status SyncParentDirectory(const std::string& path) {
+  const std::filesystem::path parent =
+      std::filesystem::path(path).parent_path();
+  const std::string directory = parent.empty() ? "." : parent.string();
+  const int dir_fd =
+      open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir_fd < 0) return Failed("open directory", directory);
+  const bool synced = fsync(dir_fd) == 0;
+  close(dir_fd);
+  if (!synced) return Failed("sync directory", directory);
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::Status WriteFileDurably(const std::string& path,
@@ -54,16 +68,19 @@ absl::Status WriteFileDurably(const std::string& path,
   if (rename(temporary.c_str(), path.c_str()) != 0) {
     return Failed("rename into", path);
   }
-  const std::filesystem::path parent =
-      std::filesystem::path(path).parent_path();
-  const std::string directory = parent.empty() ? "." : parent.string();
-  const int dir_fd =
-      open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dir_fd < 0) return Failed("open directory", directory);
-  const bool synced = fsync(dir_fd) == 0;
-  close(dir_fd);
-  if (!synced) return Failed("sync directory", directory);
-  return absl::OkStatus();
+  return SyncParentDirectory(path);
+}
+
+absl::Status AppendFileDurably(const std::string& path,
+                               absl::string_view contents) {
+  const bool existed = std::filesystem::exists(path);
+  const int fd =
+      open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  if (fd < 0) return Failed("open", path);
+  if (absl::Status written = WriteAndSync(fd, contents, path); !written.ok()) {
+    return written;
+  }
+  return existed ? absl::OkStatus() : SyncParentDirectory(path);
 }
 
 }  // namespace passclear

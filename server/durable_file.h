@@ -1,6 +1,5 @@
-// Writes a small file so that, once the call returns, it survives a power
-// cut whole or not at all: a temporary file, fsync, rename over the target,
-// fsync of the directory.
+// Writes files so that, once the call returns, what was written survives a
+// power cut.
 #ifndef PASSCLEAR_SERVER_DURABLE_FILE_H_
 #define PASSCLEAR_SERVER_DURABLE_FILE_H_
 
@@ -11,9 +10,16 @@
 
 namespace passclear {
 
-// The file is readable and writable by its owner only.
+// Replaces the file whole or not at all: a temporary file, fsync, rename
+// over the target, fsync of the directory. The file is readable and
+// writable by its owner only.
 absl::Status WriteFileDurably(const std::string& path,
                               absl::string_view contents);
+
+// Appends `contents` and syncs the file (and its directory when it is new).
+// A power cut during the call may leave part of `contents` at the end.
+absl::Status AppendFileDurably(const std::string& path,
+                               absl::string_view contents);
 
 }  // namespace passclear
 

@@ -12,6 +12,8 @@ packages=(
   libxml2-utils openssl prometheus  # tests: SEPA schema, statements, metrics
   postgresql python3  # bench/suite.py: the alternative, measured
   gnuplot-nox  # bench/run_suite.sh: the report's plots
+  python3-grpcio  # clients/python/: the venue client example and its test
+  python3-yaml  # tests/deploy/manifests_test.py: the deployment manifests
 )
 
 missing=()

@@ -50,6 +50,8 @@ class ServerProcess {
   ~ServerProcess();
 
   bool running() const { return pid_ > 0; }
+  // For signals a test sends itself (SIGSTOP, SIGCONT).
+  pid_t pid() const { return pid_; }
   const std::string& address() const { return address_; }
   // Where /metrics is served (host:port).
   const std::string& metrics_address() const { return metrics_address_; }
