@@ -20,6 +20,7 @@
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
+#include "absl/flags/reflection.h"
 #include "absl/flags/usage.h"
 #include "absl/random/random.h"
 #include "absl/status/status.h"
@@ -28,6 +29,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "absl/time/time.h"
 #include "clients/passctl_call.h"
 #include "clients/passctl_clearing.h"
@@ -551,6 +553,43 @@ int ChangeVenueStatus(const std::string& command) {
 
 int Dispatch(const std::string& name, const std::vector<std::string>& operands);
 
+// Abseil's parser exits with 1 on an unknown flag or a bad value, which
+// scripts would read as "refused": such mistakes are usage errors (2).
+int CheckFlags(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    absl::string_view arg = argv[i];
+    if (arg == "--") break;
+    if (!absl::ConsumePrefix(&arg, "--") && !absl::ConsumePrefix(&arg, "-")) {
+      continue;
+    }
+    const size_t equals = arg.find('=');
+    absl::string_view name = arg.substr(0, equals);
+    absl::CommandLineFlag* flag = absl::FindCommandLineFlag(name);
+    if (flag == nullptr && absl::ConsumePrefix(&name, "no")) {
+      flag = absl::FindCommandLineFlag(name);
+      if (flag != nullptr && flag->IsOfType<bool>()) continue;
+      flag = nullptr;
+    }
+    if (flag == nullptr) {
+      return UsageError(absl::StrCat("unknown flag --", arg.substr(0, equals),
+                                     " (passctl --help lists them)"));
+    }
+    std::string value;
+    if (equals != absl::string_view::npos) {
+      value = std::string(arg.substr(equals + 1));
+    } else if (flag->IsOfType<bool>() || i + 1 == argc) {
+      continue;
+    } else {
+      value = argv[++i];  // "--flag value"
+    }
+    std::string error;
+    if (!flag->ParseFrom(value, &error)) {
+      return UsageError(absl::StrCat("--", name, ": ", error));
+    }
+  }
+  return kDone;
+}
+
 int Run(const std::vector<std::string>& args) {
   if (args.empty()) return UsageError(UsageText());
   const std::string& name = args[0];
@@ -615,6 +654,10 @@ int Dispatch(const std::string& name,
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(passclear::passctl::UsageText());
+  if (const int checked = passclear::passctl::CheckFlags(argc, argv);
+      checked != passclear::passctl::kDone) {
+    return checked;
+  }
   std::vector<char*> positional = absl::ParseCommandLine(argc, argv);
   return passclear::passctl::Run({positional.begin() + 1, positional.end()});
 }

@@ -191,4 +191,12 @@ expect_eq "breaches after run 2" "[]" "$(json_get breaches <<<"$reconcile")"
 expect_eq "batches checked after run 2" 2 \
   "$(json_get batches_checked <<<"$reconcile")"
 
+# Mistakes on the command line are usage errors (2), never "refused" (1).
+for mistake in "--bogus whoami" "--venue=abc whoami" "no-such-command"; do
+  status=0
+  # shellcheck disable=SC2086  # each mistake is several words
+  passctl $mistake >/dev/null 2>&1 || status=$?
+  expect_eq "exit code of passctl $mistake" 2 "$status"
+done
+
 echo "PASS: the walkthrough ran twice against the real server"
