@@ -10,6 +10,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "clients/bearer_token.h"
+#include "clients/terminal_client.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 #include "gtest/gtest.h"
@@ -134,6 +135,20 @@ TEST_F(TransportSecurityTest, MutualTlsRefusesClientsWithoutACertificate) {
   ASSERT_TRUE(identities->EnrollTerminal(&context, enrol, &enrolled).ok());
   EXPECT_EQ(CheckPass(server, grpc::SslCredentials(terminal)).error_code(),
             grpc::StatusCode::INVALID_ARGUMENT);
+
+  // The terminal library over mutual TLS, with no token at all.
+  absl::StatusOr<std::unique_ptr<TerminalClient>> client =
+      TerminalClient::Create(
+          {.partitions =
+               storage::PartitionMap::SingleInstance(server.address(), 16),
+           .credentials = grpc::SslCredentials(terminal),
+           .venue_id = scheme.venue_id,
+           .terminal_id = "terminal-T-1"});
+  ASSERT_TRUE(client.ok()) << client.status();
+  absl::StatusOr<ScanOutcome> outcome = (*client)->Redeem(scheme.codes[0]);
+  ASSERT_TRUE(outcome.ok()) << outcome.status();
+  EXPECT_EQ(outcome->answer.result(), v1::REDEEM_RESULT_REDEEMED)
+      << outcome->answer.message();
 }
 
 }  // namespace
