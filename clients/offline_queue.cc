@@ -1,5 +1,11 @@
 #include "clients/offline_queue.h"
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -15,6 +21,7 @@ namespace passclear {
 namespace {
 
 constexpr char kFileName[] = "offline-scans.txt";
+constexpr char kLockName[] = "offline-scans.lock";
 
 std::string Line(const QueuedScan& scan) {
   return absl::StrCat(scan.request_id, "\t", scan.code, "\t",
@@ -36,8 +43,22 @@ absl::StatusOr<std::unique_ptr<OfflineQueue>> OfflineQueue::Open(
         absl::StrCat("cannot create the offline queue's directory ", directory,
                      ": ", error.message()));
   }
-  const std::string path =
-      (std::filesystem::path(directory) / kFileName).string();
+  const std::string lock_path =
+      (std::filesystem::path(directory) / kLockName).string();
+  const int lock_fd =
+      open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (lock_fd < 0) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot open ", lock_path, ": ", std::strerror(errno)));
+  }
+  if (flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
+    close(lock_fd);
+    return absl::FailedPreconditionError(absl::StrCat(
+        "another client has the offline queue in ", directory, " open"));
+  }
+  auto queue = std::unique_ptr<OfflineQueue>(new OfflineQueue(
+      (std::filesystem::path(directory) / kFileName).string(), lock_fd, {}));
+  const std::string& path = queue->path_;
   std::vector<QueuedScan> scans;
   std::ifstream in(path);
   std::stringstream text;
@@ -64,20 +85,23 @@ absl::StatusOr<std::unique_ptr<OfflineQueue>> OfflineQueue::Open(
                      .code = fields[1],
                      .scanned_at = absl::FromUnixNanos(nanos)});
   }
-  auto queue =
-      std::unique_ptr<OfflineQueue>(new OfflineQueue(path, std::move(scans)));
-  // Drop a torn tail now, so that the next append starts a line of its own.
-  if (end + 1 != contents.size()) {
+  {
     absl::MutexLock lock(&queue->mu_);
-    std::string rewritten;
-    for (const QueuedScan& scan : queue->scans_) rewritten += Line(scan);
-    if (absl::Status written = WriteFileDurably(path, rewritten);
-        !written.ok()) {
-      return written;
+    queue->scans_ = std::move(scans);
+    // Drop a torn tail now, so that the next append starts a line of its own.
+    if (end + 1 != contents.size()) {
+      std::string rewritten;
+      for (const QueuedScan& scan : queue->scans_) rewritten += Line(scan);
+      if (absl::Status written = WriteFileDurably(path, rewritten);
+          !written.ok()) {
+        return written;
+      }
     }
   }
   return queue;
 }
+
+OfflineQueue::~OfflineQueue() { close(lock_fd_); }  // releases the flock
 
 absl::Status OfflineQueue::Add(QueuedScan scan) {
   if (scan.request_id.empty() || HasSeparator(scan.request_id) ||

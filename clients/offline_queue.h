@@ -38,8 +38,13 @@ struct QueuedScan {
 class OfflineQueue {
  public:
   // Creates `directory` when missing and reads the scans queued there.
+  // FAILED_PRECONDITION while another OfflineQueue (in any process) has it
+  // open: two writers would drop each other's scans.
   static absl::StatusOr<std::unique_ptr<OfflineQueue>> Open(
       const std::string& directory);
+  ~OfflineQueue();
+  OfflineQueue(const OfflineQueue&) = delete;
+  OfflineQueue& operator=(const OfflineQueue&) = delete;
 
   // INVALID_ARGUMENT when a field holds a tab or a line break.
   absl::Status Add(QueuedScan scan);
@@ -49,10 +54,11 @@ class OfflineQueue {
   absl::Status Remove(const absl::flat_hash_set<std::string>& request_ids);
 
  private:
-  OfflineQueue(std::string path, std::vector<QueuedScan> scans)
-      : path_(std::move(path)), scans_(std::move(scans)) {}
+  OfflineQueue(std::string path, int lock_fd, std::vector<QueuedScan> scans)
+      : path_(std::move(path)), lock_fd_(lock_fd), scans_(std::move(scans)) {}
 
   const std::string path_;
+  const int lock_fd_;  // holds the folder's flock while open
   mutable absl::Mutex mu_;
   std::vector<QueuedScan> scans_ ABSL_GUARDED_BY(mu_);
 };

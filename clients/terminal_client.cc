@@ -16,9 +16,6 @@
 namespace passclear {
 namespace {
 
-// The server's batch limit (--max_batch_items' default).
-constexpr size_t kMaxBatchItems = 1000;
-
 // Failures after which the outcome is unknown and the same request may be
 // sent again: the transport, the deadline, the server's overload shedding.
 bool Retryable(const grpc::Status& status) {
@@ -58,6 +55,9 @@ absl::StatusOr<std::unique_ptr<TerminalClient>> TerminalClient::Create(
   }
   if (options.terminal_id.empty()) {
     return absl::InvalidArgumentError("terminal_id: required");
+  }
+  if (options.max_batch_items < 1) {
+    return absl::InvalidArgumentError("max_batch_items: at least 1");
   }
   if (options.max_attempts < 1) {
     return absl::InvalidArgumentError(
@@ -113,14 +113,12 @@ absl::StatusOr<v1::RedemptionService::Stub*> TerminalClient::StubFor(
 }
 
 grpc::Status TerminalClient::WithRetries(
-    const std::function<grpc::Status(grpc::ClientContext&)>& call,
-    bool wait_for_ready) {
+    const std::function<grpc::Status(grpc::ClientContext&)>& call) {
   absl::BitGen random;
   absl::Duration backoff = options_.initial_backoff;
   for (int attempt = 1;; ++attempt) {
     grpc::ClientContext context;
     context.set_deadline(absl::ToChronoTime(absl::Now() + options_.deadline));
-    context.set_wait_for_ready(wait_for_ready);
     const grpc::Status status = call(context);
     if (status.ok() || !Retryable(status) || attempt == options_.max_attempts) {
       return status;
@@ -211,12 +209,14 @@ absl::Status TerminalClient::UploadTo(size_t instance,
     SetTime(scan.scanned_at, item->mutable_scanned_at());
   }
   v1::RedeemBatchResponse response;
-  // An upload is not awaited by anyone: it may wait for a connection.
-  const grpc::Status status = WithRetries(
-      [&](grpc::ClientContext& context) {
-        return stubs_[instance]->RedeemBatch(&context, request, &response);
-      },
-      /*wait_for_ready=*/true);
+  // One attempt: the next UploadQueued() is the retry, with the same
+  // request ids. No one waits on it, so it may wait for a connection to a
+  // service coming back rather than fail while gRPC reconnects.
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(absl::Now() + options_.deadline));
+  context.set_wait_for_ready(true);
+  const grpc::Status status =
+      stubs_[instance]->RedeemBatch(&context, request, &response);
   if (!status.ok()) return ToAbsl(status);
   if (response.results_size() != request.items_size()) {
     return absl::InternalError(
@@ -237,16 +237,22 @@ absl::StatusOr<UploadReport> TerminalClient::UploadQueued() {
   std::vector<std::vector<QueuedScan>> by_instance(stubs_.size());
   for (QueuedScan& scan : queue_->Scans()) {
     size_t instance = 0;
-    // Only well-formed codes are queued.
-    if (!StubFor(scan.code, &instance).ok()) continue;
+    // Only well-formed codes are queued, unless the file was edited.
+    if (absl::Status routed = StubFor(scan.code, &instance).status();
+        !routed.ok()) {
+      report.errors.push_back(
+          absl::StrCat("request ", scan.request_id, ": ", routed.message()));
+      continue;
+    }
     by_instance[instance].push_back(std::move(scan));
   }
   for (size_t instance = 0; instance < by_instance.size(); ++instance) {
     const std::vector<QueuedScan>& scans = by_instance[instance];
-    for (size_t first = 0; first < scans.size(); first += kMaxBatchItems) {
+    const size_t per_batch = options_.max_batch_items;
+    for (size_t first = 0; first < scans.size(); first += per_batch) {
       const std::vector<QueuedScan> chunk(
           scans.begin() + first,
-          scans.begin() + std::min(scans.size(), first + kMaxBatchItems));
+          scans.begin() + std::min(scans.size(), first + per_batch));
       if (absl::Status sent = UploadTo(instance, chunk, report); !sent.ok()) {
         report.errors.push_back(absl::StrCat(
             options_.partitions.instances()[instance].name, ": ",

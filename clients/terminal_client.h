@@ -66,8 +66,10 @@ struct TerminalClientOptions {
   absl::Duration initial_backoff = absl::Milliseconds(100);
   absl::Duration max_backoff = absl::Seconds(5);
   // Where scans wait while the service is unreachable; empty: no queue, a
-  // call whose retries run out fails.
+  // call whose retries run out fails. One client per folder at a time.
   std::string offline_queue_dir;
+  // Scans per RedeemBatch when uploading: the server's --max_batch_items.
+  size_t max_batch_items = 1000;
   // Scan times are read from it.
   std::function<absl::Time()> clock = [] { return absl::Now(); };
 };
@@ -90,12 +92,15 @@ struct UploadReport {
   std::vector<UploadedScan> answered;
   // Those that stay queued: their instance could not be reached.
   size_t still_queued = 0;
-  // Why, per unreachable instance ("pc-1: UNAVAILABLE: ...").
+  // Why, per unreachable instance ("pc-1: DEADLINE_EXCEEDED: ..."), and
+  // per queued code that cannot be read (a queue file edited by hand).
   std::vector<std::string> errors;
 
   std::vector<UploadedScan> Refused() const;
 };
 
+// Redeem, Check and Cancel may be called from several threads at once;
+// UploadQueued from one at a time.
 class TerminalClient {
  public:
   // INVALID_ARGUMENT when the venue or terminal id is missing;
@@ -115,8 +120,11 @@ class TerminalClient {
   absl::StatusOr<v1::CheckPassResponse> Check(absl::string_view code);
   absl::StatusOr<v1::CancelRedemptionResponse> Cancel(absl::string_view code);
 
-  // Sends the queued scans, up to 1,000 per RedeemBatch, each instance's
-  // in turn. Scans answered leave the queue; the others stay for next time.
+  // Sends the queued scans, max_batch_items per RedeemBatch, each
+  // instance's in turn. Scans answered leave the queue; the others stay for
+  // the next call (call it every minute or so: each batch gets one attempt,
+  // which waits up to `deadline` for a connection, so an unreachable
+  // instance costs one deadline per call).
   absl::StatusOr<UploadReport> UploadQueued();
   size_t QueuedCount() const;
 
@@ -134,11 +142,8 @@ class TerminalClient {
   absl::StatusOr<v1::RedemptionService::Stub*> StubFor(absl::string_view code,
                                                        size_t* instance) const;
   // Runs `call` until it succeeds, fails for good, or the attempts run out.
-  // A call that waits for ready waits for a connection until its deadline
-  // instead of failing at once while the service is unreachable.
   grpc::Status WithRetries(
-      const std::function<grpc::Status(grpc::ClientContext&)>& call,
-      bool wait_for_ready = false);
+      const std::function<grpc::Status(grpc::ClientContext&)>& call);
   absl::Status UploadTo(size_t instance, const std::vector<QueuedScan>& scans,
                         UploadReport& report);
 

@@ -9,7 +9,7 @@ cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DPASSCLEAR_ASAN=ON >/dev/null
 cmake --build build-asan --target passclear_unit_tests \
   passclear_integration_tests passclear_crash_tests passclear-server \
-  passclear-restore passctl  # passctl: the cli_walkthrough test
+  passclear-restore passctl passclear_python_stubs  # the CLI and Python tests
 cd build-asan
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
   UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \

@@ -209,7 +209,9 @@ TEST_F(TerminalClientTest, QueuesScansOfflineAndUploadsThemWithTheirTimes) {
               absl::ToUnixSeconds(scanned_at[i - 2]));
   }
   EXPECT_EQ(Redeemed(), 3);
-  // Uploading again sends nothing: the queue is empty on disk too.
+  // The queue is empty on disk too (one client per queue folder: the
+  // first must be gone before the next opens it).
+  online.reset();
   std::unique_ptr<TerminalClient> reopened = Client(options);
   ASSERT_NE(reopened, nullptr);
   EXPECT_EQ(reopened->QueuedCount(), 0u);
