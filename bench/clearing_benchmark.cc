@@ -139,8 +139,9 @@ void BM_CloseNationalDay(benchmark::State& state) {
       if (page.empty()) break;
       ids.clear();
       for (const storage::ClaimBatch& batch : page) ids.push_back(batch.id);
-      bytes +=
-          ExportCreditTransfers(*store, mandatary, ids, {}).value().xml.size();
+      bytes += ExportCreditTransfers(*store, mandatary, "", ids, {})
+                   .value()
+                   .xml.size();
       cursor = page.back().close_seq;
     }
     const absl::Duration export_time = absl::Now() - export_start;

@@ -57,12 +57,13 @@ absl::Status ClearingService::CheckBatchVenue(
 }
 
 ClearingService::ClearingService(storage::PassStore& store,
-                                 SepaAccount mandatary,
+                                 SepaAccount mandatary, std::string instance,
                                  RedemptionMetrics& metrics,
                                  AccessControl& access)
     : GuardedService(access),
       store_(store),
       mandatary_(std::move(mandatary)),
+      instance_(std::move(instance)),
       metrics_(metrics) {
   Guard("CloseCycle", &ClearingService::CloseCycle);
   Guard("ListClosedBatches", &ClearingService::ListClosedBatches);
@@ -188,7 +189,7 @@ grpc::ServerUnaryReactor* ClearingService::ExportCreditTransfers(
     execution_date = day;
   }
   absl::StatusOr<CreditTransferFile> file = passclear::ExportCreditTransfers(
-      store_, mandatary_,
+      store_, mandatary_, instance_,
       {request->batch_ids().begin(), request->batch_ids().end()},
       execution_date);
   if (file.ok()) {

@@ -8,6 +8,8 @@
 #ifndef PASSCLEAR_SERVER_CLEARING_SERVICE_H_
 #define PASSCLEAR_SERVER_CLEARING_SERVICE_H_
 
+#include <string>
+
 #include "passclear/v1/clearing.grpc.pb.h"
 #include "server/guarded_service.h"
 #include "server/redemption_metrics.h"
@@ -18,9 +20,11 @@ namespace passclear {
 
 class ClearingService final : public GuardedService<v1::ClearingService> {
  public:
-  // `mandatary` is the account transfers are paid from.
+  // `mandatary` is the account transfers are paid from; `instance` this
+  // server's name in a partitioned scheme (empty otherwise).
   ClearingService(storage::PassStore& store, SepaAccount mandatary,
-                  RedemptionMetrics& metrics, AccessControl& access);
+                  std::string instance, RedemptionMetrics& metrics,
+                  AccessControl& access);
 
   grpc::ServerUnaryReactor* CloseCycle(
       grpc::CallbackServerContext* context,
@@ -72,6 +76,7 @@ class ClearingService final : public GuardedService<v1::ClearingService> {
       const absl::StatusOr<storage::ClaimBatch>& batch);
   storage::PassStore& store_;
   const SepaAccount mandatary_;
+  const std::string instance_;
   RedemptionMetrics& metrics_;
 };
 

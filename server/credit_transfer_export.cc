@@ -8,9 +8,15 @@
 namespace passclear {
 namespace {
 
-// FNV-1a over the ids: stable across processes and releases.
-uint64_t Fingerprint(const std::vector<uint64_t>& ids) {
+// FNV-1a over the instance's name and the ids: stable across processes and
+// releases.
+uint64_t Fingerprint(absl::string_view instance,
+                     const std::vector<uint64_t>& ids) {
   uint64_t hash = 14695981039346656037ull;
+  for (char c : instance) {
+    hash ^= static_cast<uint8_t>(c);
+    hash *= 1099511628211ull;
+  }
   for (uint64_t id : ids) {
     for (int byte = 0; byte < 8; ++byte) {
       hash ^= (id >> (8 * byte)) & 0xff;
@@ -24,7 +30,7 @@ uint64_t Fingerprint(const std::vector<uint64_t>& ids) {
 
 absl::StatusOr<CreditTransferFile> ExportCreditTransfers(
     const storage::PassStore& store, const SepaAccount& mandatary,
-    const std::vector<uint64_t>& batch_ids,
+    absl::string_view instance, const std::vector<uint64_t>& batch_ids,
     std::optional<absl::CivilDay> execution_date) {
   if (batch_ids.empty() || batch_ids.size() > kMaxBatchesPerTransferFile) {
     return absl::InvalidArgumentError(
@@ -35,10 +41,12 @@ absl::StatusOr<CreditTransferFile> ExportCreditTransfers(
   const absl::TimeZone utc = absl::UTCTimeZone();
   SepaPaymentFile file{
       // The same batches always make the same message id, so that a bank
-      // refuses a file exported twice as a duplicate.
+      // refuses a file exported twice as a duplicate; another instance's
+      // batches of the same ids make another (the name would not fit the
+      // 35 characters a message id may have).
       .message_id =
           absl::StrFormat("PC-%d-%d-%012x", batch_ids.front(), batch_ids.size(),
-                          Fingerprint(batch_ids) >> 16),
+                          Fingerprint(instance, batch_ids) >> 16),
       .created_at = now,
       .debtor = mandatary,
       .execution_date =
@@ -65,12 +73,14 @@ absl::StatusOr<CreditTransferFile> ExportCreditTransfers(
                        " of batch ", id, " has no IBAN and BIC to be paid to"));
     }
     file.transfers.push_back(
-        {.end_to_end_id = absl::StrCat("B", id),
+        {.end_to_end_id =
+             absl::StrCat(instance, instance.empty() ? "" : "-", "B", id),
          .creditor = {.name = venue->name,
                       .iban = venue->iban,
                       .bic = venue->bic},
          .amount_cents = batch.total_cents,
-         .remittance = absl::StrCat("Pass Numerique batch ", id, " cycle ",
+         .remittance = absl::StrCat("Pass Numerique batch ", instance,
+                                    instance.empty() ? "" : "-", id, " cycle ",
                                     batch.cycle, " venue ", batch.venue_id, " ",
                                     batch.line_count, " passes")});
   }

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/civil_time.h"
 #include "server/sepa_credit_transfer.h"
 #include "storage/pass_store.h"
@@ -31,9 +32,12 @@ struct CreditTransferFile {
 // Every batch must exist, be closed (not yet paid, not rejected) and its
 // venue must have payment details; otherwise the error names the batch and
 // nothing is produced. `execution_date` defaults to the next day (UTC).
+// `instance` names the instance of a partitioned scheme (empty otherwise):
+// batch ids are per instance, so it goes into the file's and each
+// transfer's ids, which banks require to be unique.
 [[nodiscard]] absl::StatusOr<CreditTransferFile> ExportCreditTransfers(
     const storage::PassStore& store, const SepaAccount& mandatary,
-    const std::vector<uint64_t>& batch_ids,
+    absl::string_view instance, const std::vector<uint64_t>& batch_ids,
     std::optional<absl::CivilDay> execution_date);
 
 }  // namespace passclear

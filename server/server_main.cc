@@ -452,7 +452,8 @@ int Run() {
   AdminService admin(**store, access);
   storage::BackupArchive backups(BackupDir());
   OperationsService operations(**store, backups, access);
-  ClearingService clearing(**store, mandatary, metrics, access);
+  ClearingService clearing(**store, mandatary, absl::GetFlag(FLAGS_instance),
+                           metrics, access);
   IdentityService identity(**identities, **store, access);
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();

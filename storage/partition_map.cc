@@ -5,6 +5,7 @@
 #include <sstream>
 #include <utility>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -16,6 +17,7 @@ namespace {
 
 // Shards a map may name: as many as a store may have.
 constexpr uint32_t kMaxShards = 1024;
+constexpr size_t kMaxInstanceNameChars = 16;
 
 absl::Status LineError(size_t line, absl::string_view message) {
   return absl::InvalidArgumentError(
@@ -31,6 +33,15 @@ absl::StatusOr<PartitionInstance> ParseInstance(
   }
   PartitionInstance instance{.name = std::string(words[1]),
                              .address = std::string(words[2])};
+  // The name goes into the ids of payment files (SEPA allows 35 characters
+  // and few symbols).
+  if (instance.name.size() > kMaxInstanceNameChars ||
+      !std::all_of(instance.name.begin(), instance.name.end(),
+                   [](char c) { return absl::ascii_isalnum(c) || c == '-'; })) {
+    return LineError(
+        line, absl::StrCat("instance name '", instance.name, "' must be 1 to ",
+                           kMaxInstanceNameChars, " letters, digits or '-'"));
+  }
   const std::vector<absl::string_view> range = absl::StrSplit(words[3], '-');
   if (range.size() != 2 || !absl::SimpleAtoi(range[0], &instance.first_shard) ||
       !absl::SimpleAtoi(range[1], &instance.last_shard) ||

@@ -9,6 +9,8 @@
 //   instance passclear-2 passclear-2.passclear:50051 32-47
 //
 // `shards N` is the scheme's pass shard count (every instance's --shards).
+// An instance's name is 1 to 16 letters, digits or '-' (it goes into the
+// ids of payment files).
 // Each instance owns a contiguous range of shards; the ranges cover 0 to
 // N-1 exactly once. A serial belongs to the instance owning
 // ShardOfSerial(serial, N): only that instance stores and redeems it.

@@ -11,6 +11,7 @@
 #include <fstream>
 #include <memory>
 #include <optional>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -275,6 +276,7 @@ TEST_F(PartitionedSchemeTest, RoutesRedeemsAndClearsAcrossInstances) {
   ASSERT_EQ(closed.exit_code, 0) << closed.out;
   const std::string mandatary = *ReadTokenFile(directory_ + "/mandatary.token");
   int64_t total_cents = 0;
+  std::set<std::string> message_ids;
   for (int i = 0; i < kInstances; ++i) {
     v1::ListClosedBatchesResponse batches;
     grpc::ClientContext list_context;
@@ -286,6 +288,21 @@ TEST_F(PartitionedSchemeTest, RoutesRedeemsAndClearsAcrossInstances) {
     const v1::ClaimBatch& batch = batches.batches(0);
     EXPECT_EQ(batch.line_count(), redeemed_on[i]) << "pc-" << i;
     total_cents += batch.total_cents();
+    // Batch ids are per instance; payment file ids must not repeat.
+    v1::ExportCreditTransfersRequest export_request;
+    export_request.add_batch_ids(batch.batch_id());
+    v1::ExportCreditTransfersResponse exported;
+    grpc::ClientContext export_context;
+    ASSERT_TRUE(
+        v1::ClearingService::NewStub(Channel(i, mandatary))
+            ->ExportCreditTransfers(&export_context, export_request, &exported)
+            .ok());
+    EXPECT_TRUE(message_ids.insert(exported.message_id()).second)
+        << exported.message_id();
+    EXPECT_TRUE(absl::StrContains(
+        exported.xml(), absl::StrCat("<EndToEndId>pc-", i, "-B",
+                                     batch.batch_id(), "</EndToEndId>")))
+        << exported.xml();
     const PassctlRun paid =
         Passctl({"acknowledge", absl::StrCat("--instance=pc-", i),
                  absl::StrCat("--batch_id=", batch.batch_id()),

@@ -76,6 +76,8 @@ TEST(PartitionMapTest, RefusesMalformedLinesNamingThem) {
   ExpectRefused("shards 8\nreplica a h:1 0-7\n", "unknown keyword 'replica'");
   ExpectRefused("shards 8\ninstance a h:1 0-3\ninstance a h:2 4-7\n",
                 "line 3: instance 'a' is named twice");
+  ExpectRefused("shards 8\ninstance a_b h:1 0-7\n",
+                "line 2: instance name 'a_b' must be 1 to 16 letters");
   ExpectRefused("instance a h:1 0-7\n", "no 'shards N' line");
   ExpectRefused("shards 8\n", "no 'instance' line");
 }
