@@ -116,7 +116,7 @@ Harness& Build() {
       SepaAccount{.name = "Fuzz",
                   .iban = "FR7630004000031234567890143",
                   .bic = "BNPAFRPPXXX"},
-      *h->metrics, *h->access);
+      /*instance=*/"", *h->metrics, *h->access);
   h->identity =
       std::make_unique<IdentityService>(*h->identities, *h->store, *h->access);
   grpc::ServerBuilder builder;
