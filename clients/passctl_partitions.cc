@@ -108,9 +108,12 @@ void PrintErrors(const storage::PartitionInstance& instance,
   }
 }
 
-// Every instance in order; the answer once when all agree.
+// Every instance in order. `partial_answers`: each instance answers for
+// its own passes (void --booklet), and the answers add up; otherwise all
+// must give the same answer, but for the times they state (each instance's
+// clock): any other difference means their catalogs have diverged.
 int RunOnEvery(const std::vector<const storage::PartitionInstance*>& targets,
-               const std::function<int()>& run) {
+               const std::function<int()>& run, bool partial_answers) {
   std::vector<Captured> results;
   std::vector<std::string> failed;
   int worst = kDone;
@@ -118,16 +121,33 @@ int RunOnEvery(const std::vector<const storage::PartitionInstance*>& targets,
     results.push_back(RunOn(*instance, run));
     PrintErrors(*instance, results.back().err);
     worst = std::max(worst, results.back().exit_code);
-    if (results.back().exit_code == kCallFailed)
+    if (results.back().exit_code == kCallFailed) {
       failed.push_back(instance->name);
+    }
   }
-  // Scripts read one answer. The others differ at most in the times they
-  // state (each instance's clock); anything else is a divergence to see.
-  std::cout << results[0].out;
-  for (size_t i = 1; i < results.size(); ++i) {
-    if (WithoutTimes(results[i].out) != WithoutTimes(results[0].out) &&
-        !results[i].out.empty()) {
-      std::cerr << "[" << targets[i]->name << "] answered:\n" << results[i].out;
+  if (partial_answers) {
+    for (const Captured& result : results) std::cout << result.out;
+  } else {
+    const auto answered = std::find_if(
+        results.begin(), results.end(),
+        [](const Captured& result) { return result.exit_code != kCallFailed; });
+    if (answered != results.end()) std::cout << answered->out;
+    bool diverged = false;
+    for (size_t i = 0; i < results.size(); ++i) {
+      if (results[i].exit_code == kCallFailed ||
+          WithoutTimes(results[i].out) == WithoutTimes(answered->out)) {
+        continue;
+      }
+      std::cerr << "[" << targets[i]->name << "] answered differently:\n"
+                << results[i].out;
+      diverged = true;
+    }
+    if (diverged) {
+      std::cerr << "passctl: the instances answered differently: their "
+                   "catalogs have diverged (a change one of them missed, or "
+                   "one made with --instance); compare them with "
+                   "list-programmes and identities before any other change\n";
+      worst = std::max(worst, kCallFailed);
     }
   }
   if (!failed.empty() && failed.size() < targets.size()) {
@@ -210,7 +230,7 @@ int RunPartitioned(const std::string& command,
       return RunOnAny({&map->OwnerOfSerial(serial)}, run);
     }
     case Reach::kEvery:
-      return RunOnEvery(targets, run);
+      return RunOnEvery(targets, run, /*partial_answers=*/command == "void");
     case Reach::kEach:
       return RunOnEach(targets, run);
     case Reach::kNamed:

@@ -4,10 +4,12 @@
 //   the instance owning its serial;
 // - a command that changes the catalog (programmes, booklets, venues,
 //   identities) goes to every instance in map order, so that all hold the
-//   same catalog; the first instance's answer is printed, and any other
-//   that differs goes to stderr. An instance that failed is named: once it is
-//   back, run the same command again with --instance=NAME, before any other
-//   catalog change, and it catches up with the same ids;
+//   same catalog; one answer is printed, and an instance answering
+//   otherwise (but for the times it states) is shown on stderr and makes
+//   the exit code 3: the catalogs have diverged. An instance that failed is
+//   named: once it is back, run the same command again with
+//   --instance=NAME, before any other catalog change, and it catches up
+//   with the same ids;
 // - a command about per-instance data (usage, clearing, reconcile, backups)
 //   runs on each instance in turn under a "# instance NAME" heading, or on
 //   the one --instance names; batch ids are per instance, so the commands

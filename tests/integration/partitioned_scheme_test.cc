@@ -19,6 +19,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "clients/bearer_token.h"
 #include "clients/terminal_client.h"
@@ -93,12 +94,15 @@ class PartitionedSchemeTest : public ::testing::Test {
 
   // passctl as an operator runs it, against the whole scheme.
   PassctlRun Passctl(const std::vector<std::string>& args,
-                     const std::string& token_file) {
+                     const std::string& token_file,
+                     const std::string& stderr_file = "") {
     std::string command = absl::StrCat("PASSCLEAR_PARTITION_MAP='", map_path_,
                                        "' PASSCLEAR_TOKEN_FILE='", token_file,
                                        "' ", PASSCLEAR_PASSCTL_BINARY);
     for (const std::string& arg : args)
       absl::StrAppend(&command, " '", arg, "'");
+    if (!stderr_file.empty())
+      absl::StrAppend(&command, " 2>'", stderr_file, "'");
     PassctlRun run;
     FILE* pipe = popen(command.c_str(), "r");
     if (pipe == nullptr) return run;
@@ -271,6 +275,19 @@ TEST_F(PartitionedSchemeTest, RoutesRedeemsAndClearsAcrossInstances) {
   EXPECT_EQ(check.exit_code, 0) << check.out;
   EXPECT_TRUE(absl::StrContains(check.out, "REDEEMED")) << check.out;
 
+  // Voiding a lost booklet: each instance voids its own passes of it, and
+  // the answers add up to the booklet.
+  const PassctlRun voided = Passctl(
+      {"void", absl::StrCat("--booklet=", kPasses / 10), "--reason=lost"},
+      AdminToken());
+  EXPECT_EQ(voided.exit_code, 0) << voided.out;
+  const std::vector<std::string> lines =
+      absl::StrSplit(voided.out, '\n', absl::SkipEmpty());
+  EXPECT_EQ(lines.size(), 10u) << voided.out;
+  for (const std::string& line : lines) {
+    EXPECT_TRUE(absl::StartsWith(line, "VOID_RESULT_VOIDED: pass ")) << line;
+  }
+
   // Clearing: each instance closes and pays its own venue batch.
   const PassctlRun closed = Passctl({"close-cycle"}, AdminToken());
   ASSERT_EQ(closed.exit_code, 0) << closed.out;
@@ -319,6 +336,24 @@ TEST_F(PartitionedSchemeTest, RoutesRedeemsAndClearsAcrossInstances) {
         absl::StrContains(reconciled.out, absl::StrCat("# instance pc-", i)))
         << reconciled.out;
   }
+}
+
+TEST_F(PartitionedSchemeTest, PassctlCatchesCatalogsThatDiverged) {
+  ASSERT_NO_FATAL_FAILURE(SetUpCatalog());
+  const std::vector<std::string> create = {
+      "create-programme", "--sponsor=Commune de Test", "--name=PN 2027",
+      "--valid_from=2027-01-01T00:00:00Z",
+      "--valid_until=2027-12-31T23:59:59Z"};
+  // An operator's mistake: a catalog change made on one instance only.
+  std::vector<std::string> on_one = create;
+  on_one.insert(on_one.begin(), "--instance=pc-0");
+  ASSERT_EQ(Passctl(on_one, AdminToken()).exit_code, 0);
+  // The next change to all gets another programme id on pc-0: caught.
+  const std::string errors = directory_ + "/passctl.err";
+  EXPECT_EQ(Passctl(create, AdminToken(), errors).exit_code, 3);
+  const std::string said = ReadFile(errors);
+  EXPECT_TRUE(absl::StrContains(said, "[pc-1] answered differently")) << said;
+  EXPECT_TRUE(absl::StrContains(said, "catalogs have diverged")) << said;
 }
 
 TEST_F(PartitionedSchemeTest, LosingAnInstanceHoldsBackOnlyItsOwnSerials) {
