@@ -6,7 +6,6 @@
 
 #include <signal.h>
 
-#include <filesystem>
 #include <memory>
 #include <string>
 #include <thread>
@@ -15,32 +14,14 @@
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
 #include "passclear/v1/admin.grpc.pb.h"
-#include "tests/integration/scheme_setup.h"
-#include "tests/integration/server_process.h"
+#include "tests/integration/server_fixture.h"
 
 namespace passclear {
 namespace {
 
-using testing::MakeTempDir;
-using testing::Scheme;
-using testing::ServerProcess;
-
-class TerminalClientTest : public ::testing::Test {
+// The fixture's server, and its scheme of 3 booklets and one venue.
+class TerminalClientTest : public testing::ServerFixture {
  protected:
-  void SetUp() override {
-    directory_ = MakeTempDir();
-    data_dir_ = directory_ + "/data";
-    server_.emplace(ServerProcess::Start(data_dir_));
-    ASSERT_TRUE(server_->running());
-    admin_ = v1::AdminService::NewStub(server_->Channel());
-    scheme_ = testing::SetUpScheme(*admin_, /*booklets=*/1);
-    ASSERT_EQ(scheme_.codes.size(), 10u);
-  }
-  void TearDown() override {
-    server_.reset();
-    std::filesystem::remove_all(directory_);
-  }
-
   TerminalClientOptions Options(const std::string& terminal_id) {
     return {.partitions =
                 storage::PartitionMap::SingleInstance(server_->address(), 16),
@@ -67,12 +48,6 @@ class TerminalClientTest : public ::testing::Test {
     EXPECT_TRUE(admin_->GetProgrammeUsage(&context, ref, &usage).ok());
     return usage.redeemed();
   }
-
-  std::string directory_;
-  std::string data_dir_;
-  std::optional<ServerProcess> server_;
-  std::unique_ptr<v1::AdminService::Stub> admin_;
-  Scheme scheme_;
 };
 
 TEST_F(TerminalClientTest, RedeemsChecksCancelsAndReplays) {
@@ -146,13 +121,13 @@ TEST_F(TerminalClientTest, RetriesOutlastAFrozenServerWithoutRedeemingTwice) {
 }
 
 TEST_F(TerminalClientTest, QueuesScansOfflineAndUploadsThemWithTheirTimes) {
-  const std::string queue_dir = directory_ + "/desk-1-queue";
+  const std::string queue_dir = temp_dir_ + "/desk-1-queue";
   TerminalClientOptions options = Options("desk-1");
   options.offline_queue_dir = queue_dir;
   options.max_attempts = 2;
   options.deadline = absl::Milliseconds(500);
   const std::string address = server_->address();
-  ASSERT_EQ(server_->Stop(), 0);
+  ASSERT_EQ(StopServer(), 0);
 
   // The network is down: three scans, each queued on disk.
   std::vector<absl::Time> scanned_at;
@@ -173,9 +148,7 @@ TEST_F(TerminalClientTest, QueuesScansOfflineAndUploadsThemWithTheirTimes) {
 
   // The server is back on the same address; meanwhile another terminal
   // redeemed one of the passes.
-  server_.emplace(ServerProcess::Start(data_dir_, {"--listen=" + address}));
-  ASSERT_TRUE(server_->running());
-  admin_ = v1::AdminService::NewStub(server_->Channel());
+  ASSERT_NO_FATAL_FAILURE(StartServer({"--listen=" + address}));
   std::unique_ptr<TerminalClient> other = Client(Options("desk-2"));
   ASSERT_NE(other, nullptr);
   absl::StatusOr<ScanOutcome> elsewhere = other->Redeem(scheme_.codes[3]);
