@@ -23,12 +23,30 @@ void Print(bool json, const google::protobuf::Message& message,
   std::cout << out << '\n';
 }
 
+size_t DisplayWidth(absl::string_view utf8) {
+  size_t width = 0;
+  for (size_t i = 0; i < utf8.size(); ++i) {
+    const unsigned char byte = static_cast<unsigned char>(utf8[i]);
+    // Continuation bytes (10xxxxxx) add nothing to their character.
+    if ((byte & 0xC0) == 0x80) continue;
+    // Combining diacritics (U+0300 to U+036F, "e" + U+0301 for a
+    // decomposed "é") sit on the character before them.
+    if (i + 1 < utf8.size() &&
+        ((byte == 0xCC && static_cast<unsigned char>(utf8[i + 1]) >= 0x80) ||
+         (byte == 0xCD && static_cast<unsigned char>(utf8[i + 1]) < 0xB0))) {
+      continue;
+    }
+    ++width;
+  }
+  return width;
+}
+
 std::string FormatTable(const std::vector<std::vector<std::string>>& rows) {
   std::vector<size_t> widths;
   for (const std::vector<std::string>& row : rows) {
     widths.resize(std::max(widths.size(), row.size()));
     for (size_t column = 0; column < row.size(); ++column) {
-      widths[column] = std::max(widths[column], row[column].size());
+      widths[column] = std::max(widths[column], DisplayWidth(row[column]));
     }
   }
   std::string text;
@@ -37,7 +55,7 @@ std::string FormatTable(const std::vector<std::vector<std::string>>& rows) {
     for (size_t column = 0; column < row.size(); ++column) {
       absl::StrAppend(&text, row[column]);
       if (column + 1 < row.size()) {
-        text.append(widths[column] - row[column].size() + 2, ' ');
+        text.append(widths[column] - DisplayWidth(row[column]) + 2, ' ');
       }
     }
   }

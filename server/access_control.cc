@@ -96,7 +96,8 @@ absl::StatusOr<Identity> AccessControl::Authenticate(
   if (const auto header = metadata.find("authorization");
       header != metadata.end()) {
     const absl::string_view value(header->second.data(), header->second.size());
-    if (!absl::StartsWith(value, kBearerPrefix)) {
+    // HTTP auth scheme names are case-insensitive (RFC 9110 section 11.1).
+    if (!absl::StartsWithIgnoreCase(value, kBearerPrefix)) {
       *refusal_reason = "unknown_credential";
       return absl::UnauthenticatedError(
           "the authorization metadata must be \"Bearer <token>\"");

@@ -83,4 +83,12 @@ absl::Status AppendFileDurably(const std::string& path,
   return existed ? absl::OkStatus() : SyncParentDirectory(path);
 }
 
+absl::Status RemoveFileDurably(const std::string& path) {
+  if (unlink(path.c_str()) != 0) {
+    if (errno == ENOENT) return absl::OkStatus();
+    return Failed("remove", path);
+  }
+  return SyncParentDirectory(path);
+}
+
 }  // namespace passclear

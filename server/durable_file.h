@@ -13,13 +13,17 @@ namespace passclear {
 // Replaces the file whole or not at all: a temporary file, fsync, rename
 // over the target, fsync of the directory. The file is readable and
 // writable by its owner only.
-absl::Status WriteFileDurably(const std::string& path,
-                              absl::string_view contents);
+[[nodiscard]] absl::Status WriteFileDurably(const std::string& path,
+                                            absl::string_view contents);
 
 // Appends `contents` and syncs the file (and its directory when it is new).
 // A power cut during the call may leave part of `contents` at the end.
-absl::Status AppendFileDurably(const std::string& path,
-                               absl::string_view contents);
+[[nodiscard]] absl::Status AppendFileDurably(const std::string& path,
+                                             absl::string_view contents);
+
+// Removes `path` if it exists and syncs its directory, so that the removal
+// survives a power cut.
+[[nodiscard]] absl::Status RemoveFileDurably(const std::string& path);
 
 }  // namespace passclear
 

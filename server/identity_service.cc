@@ -34,11 +34,11 @@ absl::StatusOr<Role> AccountRole(v1::Role role) {
       return Role::kAdmin;
     case v1::ROLE_TERMINAL:
       return absl::InvalidArgumentError(
-          "role TERMINAL is enrolled with EnrollTerminal, not created as an "
+          "role: TERMINAL is enrolled with EnrollTerminal, not created as an "
           "account");
     default:
       return absl::InvalidArgumentError(
-          absl::StrCat("role must be VENUE, MANDATARY or ADMIN, got ",
+          absl::StrCat("role: must be VENUE, MANDATARY or ADMIN, got ",
                        v1::Role_Name(role).empty() ? absl::StrCat(role)
                                                    : v1::Role_Name(role)));
   }

@@ -2,19 +2,26 @@
 // port so that it can stay on loopback or an operations network.
 //
 //   ASSIGN_OR_RETURN(std::unique_ptr<MetricsEndpoint> endpoint,
-//                    MetricsEndpoint::Start("127.0.0.1:9464", registry,
-//                                           collector));
+//                    MetricsEndpoint::Start("127.0.0.1:9464",
+//                                           {registry, collector}));
 #ifndef PASSCLEAR_SERVER_METRICS_ENDPOINT_H_
 #define PASSCLEAR_SERVER_METRICS_ENDPOINT_H_
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "prometheus/collectable.h"
 #include "prometheus/exposer.h"
 
 namespace passclear {
+
+// Connections the endpoint serves at once, and how long one may take to
+// send its request or to take its answer before it is dropped.
+inline constexpr int kMetricsWorkerThreads = 16;
+inline constexpr absl::Duration kMetricsRequestTimeout = absl::Seconds(2);
 
 class MetricsEndpoint {
  public:

@@ -80,6 +80,7 @@ absl::Status ApplyPartitionFlags(const PartitionFlags& flags,
   }
   options.first_owned_shard = self->first_shard;
   options.last_owned_shard = self->last_shard;
+  options.partition_map = *std::move(map);
   return absl::OkStatus();
 }
 

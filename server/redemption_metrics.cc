@@ -82,7 +82,27 @@ RedemptionMetrics::RedemptionMetrics(prometheus::Registry& registry)
                     .Help("Terminals locked out after a burst of counterfeit "
                           "codes")
                     .Register(registry)
-                    .Add({})) {}
+                    .Add({})) {
+  // Every result is a series from the start, at 0, so that dashboards and
+  // rate() see the first answer of each kind, not only the second
+  // (Prometheus's instrumentation guidance). Programme 0 is the label of the
+  // answers without a known pass (counterfeit, unknown serial, ...); the
+  // series of a programme appear with its first answer.
+  for (int result = v1::RedeemResult_MIN; result <= v1::RedeemResult_MAX;
+       ++result) {
+    if (v1::RedeemResult_IsValid(result) &&
+        result != v1::REDEEM_RESULT_UNSPECIFIED) {
+      RedemptionCounter(static_cast<v1::RedeemResult>(result), 0);
+    }
+  }
+  for (int result = v1::CancelResult_MIN; result <= v1::CancelResult_MAX;
+       ++result) {
+    if (v1::CancelResult_IsValid(result) &&
+        result != v1::CANCEL_RESULT_UNSPECIFIED) {
+      CancellationCounter(static_cast<v1::CancelResult>(result));
+    }
+  }
+}
 
 prometheus::Counter& RedemptionMetrics::RedemptionCounter(
     v1::RedeemResult result, uint64_t programme_id) {
@@ -108,20 +128,21 @@ void RedemptionMetrics::ObserveRedeem(const v1::RedeemResponse& response) {
   RedemptionCounter(response.result(), response.programme_id()).Increment();
 }
 
+prometheus::Counter& RedemptionMetrics::CancellationCounter(
+    v1::CancelResult result) {
+  absl::MutexLock lock(&mu_);
+  prometheus::Counter*& counter = cancel_by_result_[result];
+  if (counter == nullptr) {
+    counter = &cancellations_.Add(
+        {{"result",
+          ResultLabel(v1::CancelResult_Name(result), "CANCEL_RESULT_")}});
+  }
+  return *counter;
+}
+
 void RedemptionMetrics::ObserveCancel(
     const v1::CancelRedemptionResponse& response) {
-  prometheus::Counter* counter = nullptr;
-  {
-    absl::MutexLock lock(&mu_);
-    prometheus::Counter*& cached = cancel_by_result_[response.result()];
-    if (cached == nullptr) {
-      cached = &cancellations_.Add(
-          {{"result", ResultLabel(v1::CancelResult_Name(response.result()),
-                                  "CANCEL_RESULT_")}});
-    }
-    counter = cached;
-  }
-  counter->Increment();
+  CancellationCounter(response.result()).Increment();
 }
 
 void RedemptionMetrics::ObserveBatchItems(int items) {

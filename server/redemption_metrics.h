@@ -48,6 +48,7 @@ class RedemptionMetrics {
  private:
   prometheus::Counter& RedemptionCounter(v1::RedeemResult result,
                                          uint64_t programme_id);
+  prometheus::Counter& CancellationCounter(v1::CancelResult result);
 
   prometheus::Family<prometheus::Counter>& redemptions_;
   prometheus::Family<prometheus::Counter>& cancellations_;
@@ -61,7 +62,8 @@ class RedemptionMetrics {
   prometheus::Counter& lockouts_;
 
   absl::Mutex mu_;
-  // (result, programme) -> its counter, created on first use.
+  // (result, programme) -> its counter, created on first use (every result
+  // of programme 0 and every cancellation result: at construction).
   absl::flat_hash_map<std::pair<int, uint64_t>, prometheus::Counter*> by_result_
       ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<int, prometheus::Counter*> cancel_by_result_

@@ -8,6 +8,8 @@
 //
 // Exit codes: 0 restored, 1 the restore failed (the message says why),
 // 2 usage error.
+#include <sys/stat.h>
+
 #include <cstdint>
 #include <iostream>
 #include <optional>
@@ -31,6 +33,9 @@ int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "passclear-restore --backup_dir=DIR --data_dir=NEW_DIR [--backup_id=N]: "
       "restores a passclear backup into a new data directory.");
+  // The restored store holds the keys that sign pass codes: its user's only,
+  // whatever the umask.
+  umask(S_IRWXG | S_IRWXO);
   absl::ParseCommandLine(argc, argv);
   const std::string backup_dir = absl::GetFlag(FLAGS_backup_dir);
   const std::string data_dir = absl::GetFlag(FLAGS_data_dir);

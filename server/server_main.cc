@@ -6,6 +6,7 @@
 // reflection), and on SIGTERM or SIGINT stops taking calls, lets in-flight
 // ones finish within --shutdown_timeout, makes every queued write durable
 // and closes the store cleanly.
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -383,6 +384,12 @@ int Run() {
     LogError(absl::StrCat("cannot open the store: ", store.status().message()));
     return 1;
   }
+  // What opening recovered, and later what the store finishes by itself.
+  (*store)->database().log().Attach(
+      [](storage::StoreLog::Level level, absl::string_view text) {
+        level == storage::StoreLog::Level::kWarning ? LogWarning(text)
+                                                    : LogInfo(text);
+      });
   if (absl::GetFlag(FLAGS_demo_data)) {
     const std::string codes_path =
         (std::filesystem::path(options.path) / "demo-codes.txt").string();
@@ -520,6 +527,10 @@ int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "passclear-server: redeems Pass Numérique passes over gRPC and keeps "
       "them in RocksDB. See --help for flags.");
+  // Everything the server writes (the store, its backups, the admin token,
+  // the demo codes, the audit log, port files) is its user's only, whatever
+  // umask it was started with: the store holds the keys that sign pass codes.
+  umask(S_IRWXG | S_IRWXO);
   absl::ParseCommandLine(argc, argv);
   // Debian's Abseil is built with its debug-only mutex deadlock detector on:
   // every lock then goes through one process-wide graph under a global lock

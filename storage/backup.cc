@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "rocksdb/env.h"
 #include "rocksdb/utilities/backup_engine.h"
+#include "storage/owner_only.h"
 #include "storage/rocksdb_status.h"
 #include "storage/status_macros.h"
 
@@ -29,6 +30,12 @@ absl::Status OpenError(const rocksdb::IOStatus& status,
 
 absl::StatusOr<BackupInfo> BackupArchive::Create(const Database& database) {
   absl::MutexLock lock(&mu_);
+  ASSIGN_OR_RETURN(const std::string narrowed,
+                   MakeOwnerOnlyDirectory(directory_));
+  if (!narrowed.empty()) {
+    database.log().Warning(
+        absl::StrCat(narrowed, ": backups hold the keys that sign pass codes"));
+  }
   rocksdb::BackupEngine* raw = nullptr;
   rocksdb::IOStatus opened = rocksdb::BackupEngine::Open(
       rocksdb::Env::Default(), rocksdb::BackupEngineOptions(directory_), &raw);
@@ -93,6 +100,8 @@ absl::Status RestoreBackup(const std::string& backup_dir,
         absl::StrCat("backup directory ", backup_dir, " holds no backup"));
   }
   const rocksdb::BackupID chosen = id.value_or(infos.back().backup_id);
+  // 0700 whatever the umask, before the first file of the store lands in it.
+  RETURN_IF_ERROR(MakeOwnerOnlyDirectory(data_dir).status());
   RETURN_IF_ERROR(storage::FromRocksDb(
       engine->VerifyBackup(chosen, /*verify_with_checksum=*/true),
       absl::StrCat("verifying backup ", chosen, " of ", backup_dir)));

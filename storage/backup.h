@@ -9,7 +9,8 @@
 // A backup is the store as of one instant: the live SST files (shared
 // between backups, copied once) plus the write-ahead log, so redemptions
 // acknowledged before Create began are in it; redemptions continue while it
-// copies. Each file is checksummed; a restore verifies them.
+// copies. Each file is checksummed; a restore verifies them. The backup
+// directory and a restored store are their owner's only (owner_only.h).
 #ifndef PASSCLEAR_STORAGE_BACKUP_H_
 #define PASSCLEAR_STORAGE_BACKUP_H_
 

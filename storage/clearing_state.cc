@@ -1,10 +1,12 @@
 #include "storage/clearing_state.h"
 
+#include "absl/strings/str_cat.h"
+
 namespace passclear::storage {
 
 std::vector<uint64_t> ClearingState::Load(
     const ClearingCycle& cycle, uint64_t next_batch_id,
-    const std::vector<ClaimBatch>& open_batches) {
+    const std::vector<ClaimBatch>& open_batches, StoreLog* log) {
   {
     absl::MutexLock lock(&cycle_mu_);
     cycle_ = cycle;
@@ -28,7 +30,34 @@ std::vector<uint64_t> ClearingState::Load(
       to_close.push_back(batch.id);
     }
   }
+  // A cycle's close makes the next cycle durable first: batches of an
+  // earlier one still open are those the close did not reach.
+  absl::flat_hash_set<uint64_t> left_open(to_close.begin(), to_close.end());
+  uint64_t of_earlier_cycles = 0;
+  for (const ClaimBatch& batch : open_batches) {
+    if (batch.cycle >= cycle.number) continue;
+    ++of_earlier_cycles;
+    if (left_open.insert(batch.id).second) to_close.push_back(batch.id);
+  }
+  absl::MutexLock lock(&left_open_mu_);
+  left_open_of_earlier_cycles_ = of_earlier_cycles;
+  left_open_full_ = left_open.size() - of_earlier_cycles;
+  left_open_ = std::move(left_open);
+  log_ = log;
   return to_close;
+}
+
+void ClearingState::SettleLeftOpen(uint64_t batch_id) {
+  absl::MutexLock lock(&left_open_mu_);
+  if (left_open_.erase(batch_id) == 0 || !left_open_.empty()) return;
+  if (log_ == nullptr) return;
+  const uint64_t closed = left_open_of_earlier_cycles_ + left_open_full_;
+  log_->Info(absl::StrCat("recovery: closed the ", closed,
+                          closed == 1 ? " claim batch" : " claim batches",
+                          " the previous stop left open (",
+                          left_open_of_earlier_cycles_,
+                          " of an earlier cycle, whose close it cut short; ",
+                          left_open_full_, " full)"));
 }
 
 absl::StatusOr<ClearingState::LineSlot> ClearingState::AddLine(
@@ -128,6 +157,7 @@ std::vector<uint64_t> ClearingState::AdvanceCycle(const ClearingCycle& next) {
 }
 
 void ClearingState::ForgetBatch(uint64_t batch_id) {
+  SettleLeftOpen(batch_id);
   for (Shard& shard : shards_) {
     absl::MutexLock lock(&shard.mu);
     for (auto it = shard.by_venue.begin(); it != shard.by_venue.end();) {
@@ -141,6 +171,7 @@ void ClearingState::ForgetBatch(uint64_t batch_id) {
 }
 
 void ClearingState::ForgetClosed(uint64_t venue_id, uint64_t batch_id) {
+  SettleLeftOpen(batch_id);
   Shard& shard = ShardOf(venue_id);
   absl::MutexLock lock(&shard.mu);
   auto it = shard.by_venue.find(venue_id);

@@ -27,10 +27,12 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "storage/records.h"
+#include "storage/store_log.h"
 
 namespace passclear::storage {
 
@@ -45,12 +47,13 @@ class ClearingState {
         count_lines_(std::move(count_lines)) {}
 
   // Starts from what the store holds: the current cycle, the next batch id
-  // and every open batch. Returns the open batches that are not their
-  // venue's newest (full, or of an earlier cycle): the caller must close
-  // them.
+  // and every open batch. Returns the open batches the previous stop left
+  // to close: those of earlier cycles (a cycle's close that was cut short)
+  // and full ones (not their venue's newest). The caller must close them;
+  // once they are all closed (ForgetClosed, ForgetBatch), `log` is told.
   [[nodiscard]] std::vector<uint64_t> Load(
       const ClearingCycle& cycle, uint64_t next_batch_id,
-      const std::vector<ClaimBatch>& open_batches);
+      const std::vector<ClaimBatch>& open_batches, StoreLog* log = nullptr);
 
   struct LineSlot {
     uint64_t batch_id = 0;
@@ -98,6 +101,8 @@ class ClearingState {
     absl::flat_hash_map<uint64_t, OpenBatch> by_venue ABSL_GUARDED_BY(mu);
   };
   static ClaimBatch OpenedRecord(uint64_t venue_id, const OpenBatch& open);
+  // A batch Load returned is closed (or was never written).
+  void SettleLeftOpen(uint64_t batch_id);
   static constexpr size_t kShards = 64;
   Shard& ShardOf(uint64_t venue_id) { return shards_[venue_id % kShards]; }
   mutable std::array<Shard, kShards> shards_;
@@ -108,6 +113,13 @@ class ClearingState {
   std::atomic<uint64_t> cycle_number_{1};
   mutable absl::Mutex cycle_mu_;
   ClearingCycle cycle_ ABSL_GUARDED_BY(cycle_mu_);
+
+  // The batches Load returned that are not closed yet.
+  absl::Mutex left_open_mu_;
+  absl::flat_hash_set<uint64_t> left_open_ ABSL_GUARDED_BY(left_open_mu_);
+  uint64_t left_open_of_earlier_cycles_ ABSL_GUARDED_BY(left_open_mu_) = 0;
+  uint64_t left_open_full_ ABSL_GUARDED_BY(left_open_mu_) = 0;
+  StoreLog* log_ ABSL_GUARDED_BY(left_open_mu_) = nullptr;
 };
 
 }  // namespace passclear::storage

@@ -9,9 +9,11 @@
 #include "rocksdb/filter_policy.h"
 #include "rocksdb/table.h"
 #include "storage/key_codec.h"
+#include "storage/owner_only.h"
 #include "storage/record_codec.h"
 #include "storage/rocksdb_status.h"
 #include "storage/status_macros.h"
+#include "storage/store_recovery.h"
 #include "storage/usage_counters.h"
 
 namespace passclear::storage {
@@ -87,18 +89,18 @@ absl::StatusOr<std::unique_ptr<Database>> Database::Open(
         absl::StrCat("shard count must be between 1 and ", kMaxShardCount,
                      ", got ", options.shard_count));
   }
+  // The store holds the programme keys that sign pass codes.
+  ASSIGN_OR_RETURN(const std::string narrowed,
+                   MakeOwnerOnlyDirectory(options.path));
   std::error_code error;
-  std::filesystem::create_directories(options.path, error);
-  if (error) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "cannot create data directory ", options.path, ": ", error.message()));
-  }
   const bool is_new = !std::filesystem::exists(
       std::filesystem::path(options.path) / "CURRENT", error);
   if (error) {
     return absl::FailedPreconditionError(absl::StrCat(
         "cannot read data directory ", options.path, ": ", error.message()));
   }
+  ASSIGN_OR_RETURN(StoreRecovery recovery,
+                   StoreRecovery::Begin(options.path, is_new));
 
   rocksdb::DBOptions db_options;
   db_options.create_if_missing = is_new;
@@ -120,6 +122,11 @@ absl::StatusOr<std::unique_ptr<Database>> Database::Open(
   database->answer_expiry_ =
       std::make_unique<AnswerExpiryFilter>(options.answer_ttl, options.clock);
   db_options.listeners.push_back(database->write_health_);
+  db_options.listeners.push_back(recovery.listener());
+  if (!narrowed.empty()) {
+    database->log_->Warning(absl::StrCat(
+        narrowed, ": a store holds the keys that sign pass codes"));
+  }
 
   std::vector<std::string> names;
   if (is_new) {
@@ -145,6 +152,7 @@ absl::StatusOr<std::unique_ptr<Database>> Database::Open(
                                     &database->handles_, &raw_db),
                   absl::StrCat("opening store at ", options.path)));
   database->db_.reset(raw_db);
+  RETURN_IF_ERROR(recovery.Finish(*raw_db, *database->log_));
   database->write_health_->StartWatching(raw_db);
 
   absl::flat_hash_map<std::string, rocksdb::ColumnFamilyHandle*> by_name;
@@ -212,10 +220,13 @@ absl::Status Database::Write(const rocksdb::WriteOptions& options,
 Database::~Database() {
   if (write_health_) write_health_->Stop();
   if (!db_) return;
+  // Flushed, the write-ahead log holds nothing the next open must replay: a
+  // clean stop is followed by a start with nothing to recover.
+  db_->Flush(rocksdb::FlushOptions(), handles_).PermitUncheckedError();
   for (rocksdb::ColumnFamilyHandle* handle : handles_) {
     db_->DestroyColumnFamilyHandle(handle).PermitUncheckedError();
   }
-  db_->Close().PermitUncheckedError();
+  if (db_->Close().ok()) MarkClosedCleanly(path_).IgnoreError();
 }
 
 absl::StatusOr<uint64_t> NextIdAfterLast(const Database& database,

@@ -8,6 +8,11 @@
 // A new store records its format version and shard count. Reopening checks
 // both: a store written by another format, or opened with another shard
 // count, is refused with a message saying what to do, never silently misread.
+//
+// The store's directory is its owner's only (owner_only.h). Opening says in
+// log() whether the previous stop was clean and what recovery did
+// (store_recovery.h); closing flushes, so that a clean stop leaves nothing
+// to replay.
 #ifndef PASSCLEAR_STORAGE_DATABASE_H_
 #define PASSCLEAR_STORAGE_DATABASE_H_
 
@@ -24,6 +29,7 @@
 #include "rocksdb/statistics.h"
 #include "storage/answer_expiry.h"
 #include "storage/column_families.h"
+#include "storage/store_log.h"
 #include "storage/write_health.h"
 
 namespace passclear::storage {
@@ -83,6 +89,9 @@ class Database {
   // Whether writes are accepted (not after a disk-full error, until space
   // is freed).
   const WriteHealth& write_health() const { return *write_health_; }
+  // What the store did by itself that the operator should read (recovery at
+  // open, interrupted work finished); the server attaches its log.
+  StoreLog& log() const { return *log_; }
 
  private:
   Database() = default;
@@ -90,6 +99,7 @@ class Database {
   std::string path_;
   std::shared_ptr<rocksdb::Statistics> statistics_;
   std::shared_ptr<WriteHealth> write_health_;
+  std::unique_ptr<StoreLog> log_ = std::make_unique<StoreLog>();
   // Outlives db_: RocksDB holds a plain pointer to it.
   std::unique_ptr<AnswerExpiryFilter> answer_expiry_;
   std::unique_ptr<rocksdb::DB> db_;

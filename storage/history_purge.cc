@@ -131,13 +131,25 @@ absl::StatusOr<PurgeReport> PurgeExpiredHistory(const Database& database,
     std::string state;
     rocksdb::Status read = database.db()->Get(rocksdb::ReadOptions(),
                                               MarkerKey(programme->id), &state);
+    bool resumed = false;
     if (read.ok()) {
       ASSIGN_OR_RETURN(uint64_t value, DecodeMetaNumber(state));
       if (value == kPurgeDone) continue;
+      resumed = true;
     } else if (!read.IsNotFound()) {
       RETURN_IF_ERROR(FromRocksDb(read, "reading a history purge marker"));
     }
+    const uint64_t lines_before = report.claim_lines;
+    const uint64_t entries_before = report.journal_entries;
     RETURN_IF_ERROR(Purge(database, catalog, programme->id, report));
+    if (resumed) {
+      database.log().Info(absl::StrCat(
+          "recovery: finished the history purge of programme ", programme->id,
+          " that a stop or a failed write had interrupted (",
+          report.claim_lines - lines_before, " claim lines and ",
+          report.journal_entries - entries_before,
+          " journal entries were left to delete)"));
+    }
   }
   return report;
 }

@@ -11,7 +11,8 @@
 // (answer_expiry.h).
 //
 // A purge first records the programme as purged, then deletes, in chunks:
-// one interrupted by a crash is finished by the next run.
+// one interrupted by a crash is finished by the next run (the clearing
+// scheduler's first, at start), and the store's log says so.
 #ifndef PASSCLEAR_STORAGE_HISTORY_PURGE_H_
 #define PASSCLEAR_STORAGE_HISTORY_PURGE_H_
 

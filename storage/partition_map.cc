@@ -61,14 +61,25 @@ absl::Status CheckCoverage(uint32_t shard_count,
               return a.first_shard < b.first_shard;
             });
   uint32_t next = 0;
+  const PartitionInstance* previous = nullptr;
   for (const PartitionInstance& instance : instances) {
-    if (instance.first_shard != next) {
+    if (instance.first_shard < next) {
+      // Sorted by first shard, so the overlap starts here and ends at the
+      // smaller of the two last shards.
+      return absl::InvalidArgumentError(
+          absl::StrCat("partition map: shards ", instance.first_shard, " to ",
+                       std::min(instance.last_shard, previous->last_shard),
+                       " are owned twice, by instances '", previous->name,
+                       "' and '", instance.name, "'"));
+    }
+    if (instance.first_shard > next) {
       return absl::InvalidArgumentError(absl::StrCat(
-          "partition map: instance '", instance.name, "' starts at shard ",
-          instance.first_shard, " but shard ", next,
-          instance.first_shard < next ? " is owned twice" : " has no owner"));
+          "partition map: shards ", next, " to ", instance.first_shard - 1,
+          " have no owner (instance '", instance.name, "' starts at shard ",
+          instance.first_shard, ")"));
     }
     next = instance.last_shard + 1;
+    previous = &instance;
   }
   if (next != shard_count) {
     return absl::InvalidArgumentError(

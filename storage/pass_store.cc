@@ -161,13 +161,18 @@ bool PassStore::OwnsSerial(uint64_t serial) const {
 
 absl::Status PassStore::NotOwnedError(uint64_t serial) const {
   const uint32_t shard = ShardOfSerial(serial, options_.shard_count);
+  const std::string owner =
+      options_.partition_map.has_value()
+          ? absl::StrCat("instance '",
+                         options_.partition_map->OwnerOfSerial(serial).name,
+                         "' at ",
+                         options_.partition_map->OwnerOfSerial(serial).address)
+          : "another instance";
   return absl::FailedPreconditionError(absl::StrCat(
-      "pass ", FormatSerial(serial), " is in shard ", shard,
-      ", which another instance owns (this one owns shards ",
-      options_.first_owned_shard, "-",
+      "pass ", FormatSerial(serial), " is in shard ", shard, ", which ", owner,
+      " owns (this one owns shards ", options_.first_owned_shard, "-",
       std::min(options_.last_owned_shard, options_.shard_count - 1), " of ",
-      options_.shard_count,
-      "): send it to the instance the partition map names for shard ", shard));
+      options_.shard_count, "): send it there"));
 }
 
 WriterLane& PassStore::LaneFor(uint64_t serial) {

@@ -35,6 +35,7 @@
 #include "storage/history_purge.h"
 #include "storage/in_flight_requests.h"
 #include "storage/lane_operations.h"
+#include "storage/partition_map.h"
 #include "storage/records.h"
 #include "storage/redemption.h"
 #include "storage/usage_report.h"
@@ -81,6 +82,9 @@ struct PassStoreOptions {
   // them; the other passes are another instance's.
   uint32_t first_owned_shard = 0;
   uint32_t last_owned_shard = std::numeric_limits<uint32_t>::max();
+  // The scheme's map, when partitioned: a misrouted request is told which
+  // instance owns its pass.
+  std::optional<PartitionMap> partition_map;
 };
 
 // Clearing figures for monitoring, read when scraped.

@@ -109,10 +109,8 @@ absl::Status PassStore::LoadClearing() {
                    NextIdAfterLast(*database_, FixedFamily::kBatchLog));
   last_close_seq_.store(next_close_seq - 1);
   // Batches a stop left to close: full ones, and those of earlier cycles.
-  std::vector<uint64_t> to_close = clearing_.Load(cycle, next_batch_id, open);
-  for (const ClaimBatch& batch : open) {
-    if (batch.cycle < cycle.number) to_close.push_back(batch.id);
-  }
+  std::vector<uint64_t> to_close =
+      clearing_.Load(cycle, next_batch_id, open, &database_->log());
   {
     absl::MutexLock lock(&scheduler_mu_);
     full_batches_.insert(full_batches_.end(), to_close.begin(), to_close.end());

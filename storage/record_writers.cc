@@ -8,6 +8,7 @@
 #include "absl/strings/str_format.h"
 #include "storage/rocksdb_status.h"
 #include "storage/status_macros.h"
+#include "storage/store_recovery.h"
 
 namespace passclear::storage {
 
@@ -32,10 +33,10 @@ absl::Status BatchRecordWriter::Commit() {
 absl::StatusOr<std::unique_ptr<IngestRecordWriter>> IngestRecordWriter::Create(
     const Database& database) {
   absl::BitGen random;
-  const std::string folder =
-      (std::filesystem::path(database.path()) /
-       absl::StrFormat("ingest-%016x", absl::Uniform<uint64_t>(random)))
-          .string();
+  const std::string folder = (std::filesystem::path(database.path()) /
+                              absl::StrFormat("%s%016x", kIngestFolderPrefix,
+                                              absl::Uniform<uint64_t>(random)))
+                                 .string();
   std::error_code error;
   std::filesystem::create_directory(folder, error);
   if (error) {

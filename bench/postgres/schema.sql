@@ -50,13 +50,15 @@ CREATE TABLE answers (
   PRIMARY KEY (terminal_id, request_id)
 );
 
--- Redeems `p_serial` for a venue: answers 'REDEEMED' or the refusal.
+-- Redeems `p_serial` for a venue: answers 'REDEEMED ...' or the refusal
+-- (as bench/redis/redeem.lua does).
 CREATE FUNCTION redeem(p_serial bigint, p_venue bigint, p_terminal text,
                        p_request text) RETURNS text AS $$
 DECLARE
   pass       passes%ROWTYPE;
   programme  programmes%ROWTYPE;
   venue      venues%ROWTYPE;
+  line       bigint;
   answer     text;
 BEGIN
   SELECT result INTO answer FROM answers
@@ -69,7 +71,9 @@ BEGIN
     SELECT * INTO programme FROM programmes WHERE id = pass.programme_id;
     SELECT * INTO venue FROM venues WHERE id = p_venue;
     IF pass.state = 2 THEN
-      answer := 'ALREADY_REDEEMED';
+      -- The evidence a terminal shows: when, where and by which terminal.
+      answer := format('ALREADY_REDEEMED at %s venue %s terminal %s',
+                       pass.redeemed_at, pass.venue_id, pass.terminal_id);
     ELSIF pass.state = 3 THEN
       answer := 'VOIDED';
     ELSIF programme.closed OR now() NOT BETWEEN programme.valid_from
@@ -86,8 +90,10 @@ BEGIN
       INSERT INTO claim_lines (venue_id, serial, programme_id, cents,
                                terminal_id, scanned_at)
       VALUES (p_venue, p_serial, pass.programme_id, programme.face_value,
-              p_terminal, now());
-      answer := 'REDEEMED';
+              p_terminal, now())
+      RETURNING seq INTO line;
+      answer := format('REDEEMED %s cents %s seq %s', p_serial,
+                       programme.face_value, line);
     END IF;
   END IF;
   INSERT INTO answers VALUES (p_terminal, p_request, answer);

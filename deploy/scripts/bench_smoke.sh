@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs the benchmarks once at a tiny size, so that none rots between real
-# runs: the store's micro benchmarks, then every section of the issue-7
-# comparison (bench/suite.py --preset=smoke, PostgreSQL included, about
-# 40 s). Figures from here mean nothing: benchmarks are never timed tests.
+# runs: the store's micro benchmarks, then every section of the issue-7 and
+# issue-17 comparison (bench/suite.py --preset=smoke, PostgreSQL and Redis
+# included, about 60 s). Figures from here mean nothing: benchmarks are
+# never timed tests.
 # Needs a build (deploy/scripts/build.sh; PASSCLEAR_BUILD_DIR picks another
 # build folder than build/).
 set -euo pipefail

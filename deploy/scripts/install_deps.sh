@@ -11,6 +11,7 @@ packages=(
   prometheus-cpp-dev
   libxml2-utils openssl prometheus  # tests: SEPA schema, statements, metrics
   postgresql python3  # bench/suite.py: the alternative, measured
+  redis-server redis-tools  # bench/suite.py: the other alternative, measured
   gnuplot-nox  # bench/run_suite.sh: the report's plots
   python3-grpcio  # clients/python/: the venue client example and its test
   python3-yaml  # tests/deploy/manifests_test.py: the deployment manifests

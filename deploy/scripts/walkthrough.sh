@@ -142,8 +142,8 @@ echo "venue $venue is owed batch $batch: $total_cents cents"
 step "13. The mandatary exports the SEPA credit transfer (pain.001.001.03)"
 passctl --token_file="$mandatary_token" export-transfers \
   --batch_ids="$batch" --output="$WALKTHROUGH_DIR/transfers.xml"
-# The bank takes this file; xmllint --schema ../shared/schemas/
-# pain.001.001.03.xsd validates it.
+# The bank takes this file; xmllint --schema
+# deploy/schemas/pain.001.001.03.xsd validates it.
 
 step "14. Once the bank has paid, the mandatary acknowledges the batch"
 # With the payment reference and the amount paid: it must be the batch's

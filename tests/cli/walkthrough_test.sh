@@ -17,7 +17,7 @@ fi
 server_binary=$1
 passctl_binary=$2
 source_dir=$3
-schema=$source_dir/../shared/schemas/pain.001.001.03.xsd
+schema=$source_dir/deploy/schemas/pain.001.001.03.xsd
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/passclear-walkthrough-XXXXXX")
 server_pid=

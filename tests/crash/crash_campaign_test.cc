@@ -36,6 +36,7 @@
 #include "tests/integration/scheme_setup.h"
 #include "tests/integration/server_process.h"
 #include "tests/integration/store_checks.h"
+#include "tests/integration/unavailable_retry.h"
 
 namespace passclear::testing {
 namespace {
@@ -141,7 +142,7 @@ class CrashCampaignTest : public ::testing::Test {
   void VerifyAfterRestart(size_t first_operation);
 
   void Client(int client, int round, std::atomic<bool>& stop);
-  void Mandatary(std::atomic<bool>& stop);
+  void Mandatary(v1::ClearingService::Stub& mandatary, std::atomic<bool>& stop);
   void Acknowledge(Operation operation);
 
   std::string temp_dir_;
@@ -221,21 +222,21 @@ void CrashCampaignTest::Client(int client, int round, std::atomic<bool>& stop) {
   }
 }
 
-void CrashCampaignTest::Mandatary(std::atomic<bool>& stop) {
-  auto mandatary = v1::ClearingService::NewStub(server_->Channel());
+void CrashCampaignTest::Mandatary(v1::ClearingService::Stub& mandatary,
+                                  std::atomic<bool>& stop) {
   while (!stop.load()) {
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
     grpc::ClientContext close_context;
     close_context.set_deadline(Deadline());
     v1::CloseCycleResponse closed_cycle;
-    if (!mandatary->CloseCycle(&close_context, {}, &closed_cycle).ok()) return;
+    if (!mandatary.CloseCycle(&close_context, {}, &closed_cycle).ok()) return;
     v1::ListClosedBatchesRequest list;
     list.set_after_cursor(closed_cursor_);
     list.set_page_size(1000);
     v1::ListClosedBatchesResponse listed;
     grpc::ClientContext list_context;
     list_context.set_deadline(Deadline());
-    if (!mandatary->ListClosedBatches(&list_context, list, &listed).ok()) {
+    if (!mandatary.ListClosedBatches(&list_context, list, &listed).ok()) {
       return;
     }
     for (const v1::ClaimBatch& batch : listed.batches()) {
@@ -252,7 +253,7 @@ void CrashCampaignTest::Mandatary(std::atomic<bool>& stop) {
       v1::ClaimBatch paid;
       grpc::ClientContext pay_context;
       pay_context.set_deadline(Deadline());
-      if (!mandatary->AcknowledgeBatch(&pay_context, pay, &paid).ok()) return;
+      if (!mandatary.AcknowledgeBatch(&pay_context, pay, &paid).ok()) return;
       absl::MutexLock lock(&ledger_.mu);
       ledger_.paid.push_back(paid);
     }
@@ -261,11 +262,14 @@ void CrashCampaignTest::Mandatary(std::atomic<bool>& stop) {
 
 void CrashCampaignTest::RunRoundAndCrash(int round, bool power_cut) {
   std::atomic<bool> stop{false};
+  // Made here, not in its thread: on a busy machine the thread may start
+  // after the kill below has dropped the server's credentials.
+  auto mandatary = v1::ClearingService::NewStub(server_->Channel());
   std::vector<std::thread> threads;
   for (int client = 0; client < kClients; ++client) {
     threads.emplace_back([&, client] { Client(client, round, stop); });
   }
-  threads.emplace_back([&] { Mandatary(stop); });
+  threads.emplace_back([&] { Mandatary(*mandatary, stop); });
   std::this_thread::sleep_for(std::chrono::milliseconds(
       std::uniform_int_distribution<int>(50, 500)(random_)));
   EXPECT_EQ(server_->Kill(SIGKILL), 128 + SIGKILL);
@@ -287,28 +291,29 @@ void CrashCampaignTest::VerifyAfterRestart(size_t first_operation) {
     ledger_.operations.resize(first_operation);
   }
   // Every request of the round again, in the order sent: an acknowledged
-  // one replays its answer; one whose answer was lost gets settled now.
+  // one replays its answer; one whose answer was lost gets settled now. The
+  // checks call again while the restarted server answers UNAVAILABLE, as a
+  // terminal does with the same request id.
   for (Operation& operation : round) {
     const std::string& code = scheme_.codes[operation.pass];
-    grpc::ClientContext context;
-    context.set_deadline(Deadline());
     Operation retry = operation;
-    grpc::Status status;
-    if (operation.cancel) {
-      v1::CancelRedemptionRequest request;
-      request.set_code(code);
-      request.set_venue_id(scheme_.venue_id);
-      request.set_terminal_id(operation.terminal_id);
-      request.set_request_id(operation.request_id);
-      status =
-          redemption_->CancelRedemption(&context, request, &retry.cancelled);
-    } else {
-      status = redemption_->Redeem(
-          &context,
-          MakeRedeemRequest(code, scheme_.venue_id, operation.terminal_id,
-                            operation.request_id),
-          &retry.redeemed);
-    }
+    const grpc::Status status = RetryWhileUnavailable(
+        operation.request_id, [&](grpc::ClientContext& context) {
+          if (operation.cancel) {
+            v1::CancelRedemptionRequest request;
+            request.set_code(code);
+            request.set_venue_id(scheme_.venue_id);
+            request.set_terminal_id(operation.terminal_id);
+            request.set_request_id(operation.request_id);
+            return redemption_->CancelRedemption(&context, request,
+                                                 &retry.cancelled);
+          }
+          return redemption_->Redeem(
+              &context,
+              MakeRedeemRequest(code, scheme_.venue_id, operation.terminal_id,
+                                operation.request_id),
+              &retry.redeemed);
+        });
     ASSERT_TRUE(status.ok())
         << operation.request_id << ": " << status.error_message();
     if (operation.acknowledged) {
@@ -351,9 +356,12 @@ void CrashCampaignTest::VerifyAfterRestart(size_t first_operation) {
     v1::CheckPassRequest check;
     check.set_code(scheme_.codes[pass]);
     v1::CheckPassResponse state;
-    grpc::ClientContext context;
-    context.set_deadline(Deadline());
-    ASSERT_TRUE(redemption_->CheckPass(&context, check, &state).ok());
+    const grpc::Status status =
+        RetryWhileUnavailable("CheckPass", [&](grpc::ClientContext& context) {
+          return redemption_->CheckPass(&context, check, &state);
+        });
+    ASSERT_TRUE(status.ok())
+        << scheme_.codes[pass] << ": " << status.error_message();
     // Redeemed, then claimed in a closed batch, then paid.
     const bool redeemed = state.state() == v1::PASS_STATE_REDEEMED ||
                           state.state() == v1::PASS_STATE_CLAIMED ||
@@ -381,9 +389,11 @@ void CrashCampaignTest::VerifyAfterRestart(size_t first_operation) {
     v1::BatchRef ref;
     ref.set_batch_id(id);
     v1::ClaimBatch batch;
-    grpc::ClientContext context;
-    context.set_deadline(Deadline());
-    EXPECT_TRUE(clearing_->GetBatch(&context, ref, &batch).ok()) << id;
+    const grpc::Status status =
+        RetryWhileUnavailable("GetBatch", [&](grpc::ClientContext& context) {
+          return clearing_->GetBatch(&context, ref, &batch);
+        });
+    EXPECT_TRUE(status.ok()) << id << ": " << status.error_message();
     return batch;
   };
   for (const v1::ClaimBatch& seen : closed) {

@@ -10,6 +10,7 @@
 #include <fstream>
 #include <map>
 #include <memory>
+#include <set>
 #include <sstream>
 #include <string>
 #include <utility>
@@ -457,6 +458,48 @@ TEST_F(AccessControlTest, MalformedOrUnknownCredentialIsRefused) {
   EXPECT_EQ(who.name(), "admin");
   EXPECT_EQ(who.role(), v1::ROLE_ADMIN);
   EXPECT_EQ(who.venue_id(), 0u);
+}
+
+TEST_F(AccessControlTest, BearerSchemeNameIsCaseInsensitive) {
+  // HTTP auth scheme names are case-insensitive: proxies and HTTP/2 client
+  // libraries send "bearer".
+  for (const char* scheme : {"bearer ", "BEARER ", "bEaReR "}) {
+    grpc::ClientContext context;
+    context.AddMetadata("authorization", absl::StrCat(scheme, admin_token()));
+    v1::Identity who;
+    const grpc::Status status =
+        identities_->WhoAmI(&context, v1::WhoAmIRequest(), &who);
+    ASSERT_TRUE(status.ok()) << scheme << ": " << status.error_message();
+    EXPECT_EQ(who.name(), "admin") << scheme;
+  }
+}
+
+TEST_F(AccessControlTest, AuditLinesCarryTheFieldsTheReadmeLists) {
+  v1::Identity who;
+  ASSERT_EQ(WhoAmI("pc_forged", &who).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+  // The README's list: "one JSON object per line: time, event, ...; never".
+  std::ifstream readme(std::string(PASSCLEAR_SOURCE_DIR) + "/README.md");
+  std::ostringstream text;
+  text << readme.rdbuf();
+  const std::string marker = "one JSON object per line: ";
+  const size_t start = text.str().find(marker);
+  ASSERT_NE(start, std::string::npos) << "README.md lost the audit fields";
+  const size_t end = text.str().find(';', start);
+  std::set<std::string> documented;
+  for (absl::string_view field :
+       absl::StrSplit(text.str().substr(start + marker.size(),
+                                        end - start - marker.size()),
+                      absl::ByAnyChar(", \n"), absl::SkipEmpty())) {
+    documented.insert(std::string(field));
+  }
+  const std::vector<AuditLine> lines = AuditLines();
+  ASSERT_FALSE(lines.empty());
+  for (const AuditLine& line : lines) {
+    std::set<std::string> written;
+    for (const auto& [name, value] : line.fields) written.insert(name);
+    EXPECT_EQ(written, documented) << line.text;
+  }
 }
 
 TEST_F(AccessControlTest, VenueBackOfficeReadsOnlyItsOwnBatches) {

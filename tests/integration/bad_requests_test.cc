@@ -138,6 +138,16 @@ class BadRequestsTest : public ServerFixture {
     return admin_->CreateProgramme(&context, request, &response);
   }
 
+  grpc::Status CreateAccountWith(v1::Role role) {
+    v1::CreateAccountRequest request;
+    request.set_name("new-account");
+    request.set_role(role);
+    v1::CredentialIssued response;
+    grpc::ClientContext context;
+    return server_->credentials().admin_identities().CreateAccount(
+        &context, request, &response);
+  }
+
   void SetUp() override {
     ServerFixture::SetUp();
     if (HasFatalFailure()) return;
@@ -353,6 +363,14 @@ TEST_F(BadRequestsTest, EachIsRefusedByNameAndChangesNothing) {
          grpc::ClientContext context;
          return clearing_->ExportCreditTransfers(&context, request, &response);
        }},
+      // Named like every other INVALID_ARGUMENT: the field, then the
+      // problem.
+      {"an account of an unknown role", grpc::StatusCode::INVALID_ARGUMENT,
+       "role: must be VENUE, MANDATARY or ADMIN, got 99",
+       [&] { return CreateAccountWith(static_cast<v1::Role>(99)); }},
+      {"a terminal created as an account", grpc::StatusCode::INVALID_ARGUMENT,
+       "role: TERMINAL is enrolled with EnrollTerminal",
+       [&] { return CreateAccountWith(v1::ROLE_TERMINAL); }},
       {"voiding with no target", grpc::StatusCode::INVALID_ARGUMENT, "target",
        [&] {
          v1::VoidPassesRequest request;
@@ -436,7 +454,7 @@ TEST_F(BadRequestsTest, EachIsRefusedByNameAndChangesNothing) {
   }
   EXPECT_EQ(Snapshot(), before) << "a refused request changed the store";
   RecordProperty("catalogue_size", static_cast<int>(all.size()));
-  EXPECT_EQ(all.size(), 36u);
+  EXPECT_EQ(all.size(), 38u);
 }
 
 }  // namespace

@@ -1,7 +1,9 @@
 // Metrics against a real Prometheus: the server's /metrics passes
 // `promtool check metrics`, a Prometheus started by the test scrapes it and
 // stores counters that match the redemptions made, loads the shipped alert
-// rules, and accepts every query of the shipped Grafana dashboard.
+// rules, and accepts every query of the shipped Grafana dashboard. A fresh
+// server shows every result counter at 0, and a scrape answers at once
+// while other clients hold connections to the metrics port and stall.
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -10,13 +12,22 @@
 #include <csignal>
 #include <cstdlib>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <thread>
+#include <vector>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
+#include "server/metrics_endpoint.h"
 #include "server/pass_code.h"
 #include "tests/integration/child_process.h"
 #include "tests/integration/http_get.h"
@@ -105,7 +116,121 @@ class PrometheusProcess {
   pid_t pid_ = -1;
 };
 
+// The value of one sample of a scrape page, `series` written as the server
+// writes it (labels sorted by name), e.g.
+// passclear_cancellations_total{result="cancelled"}; nullopt when absent.
+std::optional<double> SampleValue(const std::string& page,
+                                  const std::string& series) {
+  for (absl::string_view line : absl::StrSplit(page, '\n')) {
+    double value = 0;
+    if (absl::ConsumePrefix(&line, series) && absl::ConsumePrefix(&line, " ") &&
+        absl::SimpleAtod(line, &value)) {
+      return value;
+    }
+  }
+  return std::nullopt;
+}
+
+// "REDEEM_RESULT_ALREADY_REDEEMED" -> "already_redeemed".
+std::string ResultLabel(const std::string& name, absl::string_view prefix) {
+  return absl::AsciiStrToLower(absl::StripPrefix(name, prefix));
+}
+
+// Connections to the metrics port that hold whatever serves them: clients
+// that connected and say nothing, and clients that sent the start of a
+// request and never finish its headers.
+std::vector<TcpConnection> StallConnections(const std::string& address,
+                                            int silent, int half_sent) {
+  std::vector<TcpConnection> stalled;
+  for (int i = 0; i < silent + half_sent; ++i) {
+    absl::StatusOr<TcpConnection> connection = TcpConnection::Open(address);
+    if (!connection.ok()) {
+      ADD_FAILURE() << connection.status();
+      break;
+    }
+    if (i >= silent) {
+      EXPECT_TRUE(
+          connection->Send("GET /metrics HTTP/1.1\r\nHost: x\r\n").ok());
+    }
+    stalled.push_back(*std::move(connection));
+  }
+  return stalled;
+}
+
+// A whole page: families of both collectables (the registry's counters and
+// what the store collector reads when scraped), its last line complete.
+void ExpectWholePage(const std::string& page) {
+  EXPECT_NE(page.find("passclear_redemptions_total"), std::string::npos);
+  EXPECT_NE(page.find("passclear_build_info"), std::string::npos);
+  EXPECT_TRUE(!page.empty() && page.back() == '\n');
+}
+
 class MetricsTest : public ServerFixture {};
+
+// Dashboards and rate() alerts read every result from the first scrape of a
+// fresh server, not from the first answer of each kind.
+TEST_F(MetricsTest, EveryResultIsCountedAtZeroBeforeAnyAnswer) {
+  absl::StatusOr<std::string> scrape =
+      HttpGet(server_->metrics_address(), "/metrics");
+  ASSERT_TRUE(scrape.ok()) << scrape.status();
+  const auto* redeem_results = v1::RedeemResult_descriptor();
+  for (int i = 0; i < redeem_results->value_count(); ++i) {
+    if (redeem_results->value(i)->number() == v1::REDEEM_RESULT_UNSPECIFIED) {
+      continue;
+    }
+    const std::string series = absl::StrCat(
+        "passclear_redemptions_total{programme_id=\"0\",result=\"",
+        ResultLabel(redeem_results->value(i)->name(), "REDEEM_RESULT_"), "\"}");
+    EXPECT_EQ(SampleValue(*scrape, series), 0) << series;
+  }
+  const auto* cancel_results = v1::CancelResult_descriptor();
+  for (int i = 0; i < cancel_results->value_count(); ++i) {
+    if (cancel_results->value(i)->number() == v1::CANCEL_RESULT_UNSPECIFIED) {
+      continue;
+    }
+    const std::string series = absl::StrCat(
+        "passclear_cancellations_total{result=\"",
+        ResultLabel(cancel_results->value(i)->name(), "CANCEL_RESULT_"), "\"}");
+    EXPECT_EQ(SampleValue(*scrape, series), 0) << series;
+  }
+  for (const char* reason : {"rate_limited", "locked_out"}) {
+    const std::string series = absl::StrCat(
+        "passclear_terminal_refusals_total{reason=\"", reason, "\"}");
+    EXPECT_EQ(SampleValue(*scrape, series), 0) << series;
+  }
+}
+
+// One stalled client must not blind the scrapes: with more of them than one
+// worker could serve, a scrape still gets the whole page at once.
+TEST_F(MetricsTest, ScrapeAnswersAtOnceWhileOtherConnectionsStall) {
+  const std::string address = server_->metrics_address();
+  std::vector<TcpConnection> stalled =
+      StallConnections(address, /*silent=*/4, /*half_sent=*/4);
+  const absl::Time start = absl::Now();
+  absl::StatusOr<std::string> scrape =
+      HttpGet(address, "/metrics", absl::Seconds(10));
+  const absl::Duration took = absl::Now() - start;
+  ASSERT_TRUE(scrape.ok()) << scrape.status() << " after " << took;
+  ExpectWholePage(*scrape);
+  EXPECT_LT(took, absl::Seconds(1));
+}
+
+// Even with every worker held by a stalled client, each is let go after the
+// request timeout, so a scrape waits for that at most, far below
+// Prometheus's scrape timeout (10 s by default).
+TEST_F(MetricsTest, ScrapeWaitsAtMostTheRequestTimeoutWhenEveryWorkerStalls) {
+  const std::string address = server_->metrics_address();
+  std::vector<TcpConnection> stalled = StallConnections(
+      address, /*silent=*/kMetricsWorkerThreads / 2,
+      /*half_sent=*/kMetricsWorkerThreads - kMetricsWorkerThreads / 2);
+  const absl::Time start = absl::Now();
+  absl::StatusOr<std::string> scrape =
+      HttpGet(address, "/metrics", absl::Seconds(20));
+  const absl::Duration took = absl::Now() - start;
+  ASSERT_TRUE(scrape.ok()) << scrape.status() << " after " << took;
+  ExpectWholePage(*scrape);
+  EXPECT_LT(took, kMetricsRequestTimeout + absl::Seconds(1.5));
+}
 
 TEST_F(MetricsTest, ScrapePassesPromtoolCheckMetrics) {
   Redeem(MakeRedeemRequest(scheme_.codes[0], scheme_.venue_id, "T-1", "r-1"));

@@ -267,8 +267,12 @@ TEST_F(PartitionedSchemeTest, RoutesRedeemsAndClearsAcrossInstances) {
           Channel(other, *ReadTokenFile(directory_ + "/desk-1.token")))
           ->Redeem(&context, request, &response);
   EXPECT_EQ(misrouted.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  // The refusal names the owner, so that a client can route it there.
+  const storage::PartitionInstance& owner_instance = map_->instances()[owner];
   EXPECT_TRUE(
-      absl::StrContains(misrouted.error_message(), "another instance owns"))
+      absl::StrContains(misrouted.error_message(),
+                        absl::StrCat("which instance '", owner_instance.name,
+                                     "' at ", owner_instance.address, " owns")))
       << misrouted.error_message();
   // passctl routes it.
   const PassctlRun check = Passctl({"check", codes_[0]}, AdminToken());

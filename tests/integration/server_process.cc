@@ -15,10 +15,12 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 #include "gtest/gtest.h"
 #include "tests/integration/child_process.h"
+#include "tests/integration/health_check.h"
 
 namespace passclear::testing {
 namespace {
@@ -75,9 +77,8 @@ ServerProcess ServerProcess::Start(
       });
   ServerProcess server;
   server.pid_ = Spawn(all_flags, -1, environment);
-  const auto deadline =
-      std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  while (std::chrono::steady_clock::now() < deadline) {
+  const absl::Time deadline = absl::Now() + absl::Seconds(30);
+  while (absl::Now() < deadline) {
     std::ifstream in(port_file);
     int port = 0;
     if (in >> port && port > 0) {
@@ -88,16 +89,20 @@ ServerProcess ServerProcess::Start(
         server.metrics_address_ = absl::StrCat("127.0.0.1:", metrics_port);
       }
       // The port file is written once the server listens; a plaintext
-      // server is also checked to accept a connection.
+      // server is also asked for its health, as a load balancer would
+      // before sending it traffic.
       if (serves_tls) return server;
-      auto channel = server.PlainChannel();
-      if (channel->WaitForConnected(std::chrono::system_clock::now() +
-                                    std::chrono::seconds(10))) {
-        server.credentials_ =
-            std::make_shared<TestCredentials>(server.address_, data_dir);
+      const absl::Status serving =
+          WaitUntilServing(server.PlainChannel(), deadline);
+      if (!serving.ok()) {
+        ADD_FAILURE() << "passclear-server listens on " << server.address_
+                      << " but is not serving: " << serving;
+        server.Kill(SIGKILL);
         return server;
       }
-      break;
+      server.credentials_ =
+          std::make_shared<TestCredentials>(server.address_, data_dir);
+      return server;
     }
     int status = 0;
     if (waitpid(server.pid_, &status, WNOHANG) == server.pid_) {
@@ -150,8 +155,10 @@ std::shared_ptr<grpc::Channel> ServerProcess::PlainChannel() const {
 
 int ServerProcess::Kill(int signal) {
   if (!running()) return -1;
-  // Its admin connection would hold a graceful shutdown for seconds (see
-  // ServerFixture::StopServer).
+  // Credential calls still retried would wait for a server that is not
+  // coming back. Its admin connection would hold a graceful shutdown for
+  // seconds (see ServerFixture::StopServer).
+  if (credentials_ != nullptr) credentials_->ServerStopped();
   credentials_.reset();
   const int exit_code = StopChild(pid_, signal);
   pid_ = -1;

@@ -1,6 +1,7 @@
 // Checks the crash, backup and restart tests make of a store through the
 // real API once the server is up again. They fail the test (EXPECT) and
-// name the pass or the breach.
+// name the pass or the breach. Like any client of a server just restarted,
+// they call again while it answers UNAVAILABLE (unavailable_retry.h).
 #ifndef PASSCLEAR_TESTS_INTEGRATION_STORE_CHECKS_H_
 #define PASSCLEAR_TESTS_INTEGRATION_STORE_CHECKS_H_
 

@@ -10,6 +10,13 @@
 //
 // A call that sets its own "authorization" metadata keeps it: the access
 // control tests choose their credentials themselves.
+//
+// The credential calls are retried while the server answers UNAVAILABLE
+// (see unavailable_retry.h), for up to kServerComesBackWithin, so that a
+// server just restarted or resetting a connection is not taken for one
+// refusing a credential. Once the test stops the server (ServerStopped),
+// no credential is asked for any more: a call still needing its own goes
+// without it, and fails on the stopped server like any other.
 #ifndef PASSCLEAR_TESTS_INTEGRATION_TEST_CREDENTIALS_H_
 #define PASSCLEAR_TESTS_INTEGRATION_TEST_CREDENTIALS_H_
 
@@ -19,8 +26,10 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
+#include "absl/functional/function_ref.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
 #include "google/protobuf/message.h"
 #include "grpcpp/channel.h"
 #include "passclear/v1/identity.grpc.pb.h"
@@ -35,7 +44,8 @@ class TestCredentials {
   const std::string& admin_token() const { return admin_token_; }
   // Terminal `terminal_id`'s token; enrolled for `venue_id` and activated on
   // first use. A terminal keeps its first venue. Empty when it cannot be
-  // enrolled (a venue that does not exist, an invalid id).
+  // enrolled (a venue that does not exist, an invalid id) or the server is
+  // stopped.
   std::string TerminalToken(const std::string& terminal_id, uint64_t venue_id);
   // A MANDATARY account's token, created on first use.
   std::string MandataryToken();
@@ -48,6 +58,13 @@ class TestCredentials {
   std::string TokenFor(absl::string_view method,
                        const google::protobuf::Message* request);
 
+  // The test stopped (or killed) the server: credential calls still being
+  // retried give up, and none is made any more. Called by the test's own
+  // thread (ServerProcess::Kill).
+  void ServerStopped() {
+    if (!server_stopped_.HasBeenNotified()) server_stopped_.Notify();
+  }
+
   v1::IdentityService::Stub& admin_identities() { return *identities_; }
 
  private:
@@ -56,7 +73,14 @@ class TestCredentials {
     std::string token;
   };
 
+  // Creates an account named `name()`, asked again for each attempt: an
+  // attempt whose answer was lost may have created the account.
+  [[nodiscard]] grpc::Status IssueAccount(absl::FunctionRef<std::string()> name,
+                                          v1::Role role, uint64_t venue_id,
+                                          v1::CredentialIssued& issued);
+
   std::string admin_token_;
+  absl::Notification server_stopped_;
   std::unique_ptr<v1::IdentityService::Stub> identities_;
   absl::Mutex mu_;
   absl::flat_hash_map<std::string, Terminal> terminals_ ABSL_GUARDED_BY(mu_);

@@ -20,10 +20,9 @@
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
 
-// The build passes the schema kept beside the repository; this default is
-// for compiling the test by hand.
+// The build passes the path of deploy/schemas/pain.001.001.03.xsd.
 #ifndef PASSCLEAR_SEPA_SCHEMA
-#define PASSCLEAR_SEPA_SCHEMA "/work/shared/schemas/pain.001.001.03.xsd"
+#error "PASSCLEAR_SEPA_SCHEMA must name the pain.001.001.03 schema"
 #endif
 
 namespace passclear {

@@ -63,9 +63,20 @@ TEST(PartitionMapTest, RefusesMapsThatLoseOrDoubleShards) {
   ExpectRefused("shards 8\ninstance a h:1 0-3\n",
                 "shards 4 to 7 have no owner");
   ExpectRefused("shards 8\ninstance a h:1 0-4\ninstance b h:2 4-7\n",
-                "shard 5 is owned twice");
+                "shards 4 to 4 are owned twice, by instances 'a' and 'b'");
   ExpectRefused("shards 8\ninstance a h:1 0-2\ninstance b h:2 4-7\n",
-                "shard 3 has no owner");
+                "shards 3 to 3 have no owner (instance 'b' starts at shard 4)");
+}
+
+TEST(PartitionMapTest, NamesTheWholeOverlapOfTwoRanges) {
+  // Listed out of order: the overlap is found after sorting by first shard.
+  ExpectRefused(
+      "shards 12\ninstance c h:3 8-11\ninstance a h:1 0-3\n"
+      "instance b h:2 4-9\n",
+      "shards 8 to 9 are owned twice, by instances 'b' and 'c'");
+  // One range inside another.
+  ExpectRefused("shards 12\ninstance a h:1 0-11\ninstance b h:2 2-5\n",
+                "shards 2 to 5 are owned twice, by instances 'a' and 'b'");
   ExpectRefused("shards 8\ninstance a h:1 0-8\n", "owns shard 8");
 }
 
