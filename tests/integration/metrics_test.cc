@@ -167,32 +167,32 @@ void ExpectWholePage(const std::string& page) {
 
 class MetricsTest : public ServerFixture {};
 
+// Every value of `results` but UNSPECIFIED has its series on `page` at 0:
+// `series_start` then result="<name without prefix, lower case>"}.
+void ExpectEveryResultAtZero(const std::string& page,
+                             const google::protobuf::EnumDescriptor& results,
+                             absl::string_view prefix,
+                             absl::string_view series_start) {
+  for (int i = 0; i < results.value_count(); ++i) {
+    if (results.value(i)->number() == 0) continue;  // *_UNSPECIFIED
+    const std::string series =
+        absl::StrCat(series_start, "result=\"",
+                     ResultLabel(results.value(i)->name(), prefix), "\"}");
+    EXPECT_EQ(SampleValue(page, series), 0) << series;
+  }
+}
+
 // Dashboards and rate() alerts read every result from the first scrape of a
 // fresh server, not from the first answer of each kind.
 TEST_F(MetricsTest, EveryResultIsCountedAtZeroBeforeAnyAnswer) {
   absl::StatusOr<std::string> scrape =
       HttpGet(server_->metrics_address(), "/metrics");
   ASSERT_TRUE(scrape.ok()) << scrape.status();
-  const auto* redeem_results = v1::RedeemResult_descriptor();
-  for (int i = 0; i < redeem_results->value_count(); ++i) {
-    if (redeem_results->value(i)->number() == v1::REDEEM_RESULT_UNSPECIFIED) {
-      continue;
-    }
-    const std::string series = absl::StrCat(
-        "passclear_redemptions_total{programme_id=\"0\",result=\"",
-        ResultLabel(redeem_results->value(i)->name(), "REDEEM_RESULT_"), "\"}");
-    EXPECT_EQ(SampleValue(*scrape, series), 0) << series;
-  }
-  const auto* cancel_results = v1::CancelResult_descriptor();
-  for (int i = 0; i < cancel_results->value_count(); ++i) {
-    if (cancel_results->value(i)->number() == v1::CANCEL_RESULT_UNSPECIFIED) {
-      continue;
-    }
-    const std::string series = absl::StrCat(
-        "passclear_cancellations_total{result=\"",
-        ResultLabel(cancel_results->value(i)->name(), "CANCEL_RESULT_"), "\"}");
-    EXPECT_EQ(SampleValue(*scrape, series), 0) << series;
-  }
+  ExpectEveryResultAtZero(*scrape, *v1::RedeemResult_descriptor(),
+                          "REDEEM_RESULT_",
+                          "passclear_redemptions_total{programme_id=\"0\",");
+  ExpectEveryResultAtZero(*scrape, *v1::CancelResult_descriptor(),
+                          "CANCEL_RESULT_", "passclear_cancellations_total{");
   for (const char* reason : {"rate_limited", "locked_out"}) {
     const std::string series = absl::StrCat(
         "passclear_terminal_refusals_total{reason=\"", reason, "\"}");
