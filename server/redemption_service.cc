@@ -3,6 +3,7 @@
 #include <atomic>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
@@ -184,6 +185,8 @@ grpc::ServerUnaryReactor* RedemptionService::RedeemBatch(
   metrics_.ObserveBatchItems(item_count);
   for (int i = 0; i < item_count; ++i) response->add_results();
   auto completion = std::make_shared<BatchCompletion>(reactor, item_count);
+  std::vector<storage::PassStore::RedeemRequest> redemptions;
+  redemptions.reserve(item_count);
   for (int i = 0; i < item_count; ++i) {
     const v1::RedeemBatchItem& item = request->items(i);
     v1::RedeemResponse* result = response->mutable_results(i);
@@ -204,31 +207,34 @@ grpc::ServerUnaryReactor* RedemptionService::RedeemBatch(
       continue;
     }
     const uint64_t serial = code->serial;
-    storage::RedeemCommand command{
-        .serial = serial,
-        .venue_id = request->venue_id(),
-        .terminal_id = request->terminal_id(),
-        .request_id = item.request_id(),
-        // CheckBatch accepted every item's scan time against this `now`.
-        .scanned_at =
-            *ParseScanTime("", item.has_scanned_at(), item.scanned_at(), now)};
-    store_.Redeem(std::move(command),
-                  [this, completion, result, serial, submitted = absl::Now()](
-                      absl::StatusOr<storage::RedeemOutcome> outcome) {
-                    metrics_.ObserveDurable(absl::Now() - submitted);
-                    if (outcome.ok()) {
-                      FillRedeemResponse(*outcome, result);
-                      metrics_.ObserveRedeem(*result);
-                    } else if (absl::IsAlreadyExists(outcome.status())) {
-                      FillRefusal(v1::REDEEM_RESULT_REQUEST_ID_CONFLICT, serial,
-                                  outcome.status().message(), result);
-                      metrics_.ObserveRedeem(*result);
-                    } else {
-                      completion->Fail(outcome.status());
-                    }
-                    completion->ItemDone();
-                  });
+    redemptions.push_back(
+        {.command = {.serial = serial,
+                     .venue_id = request->venue_id(),
+                     .terminal_id = request->terminal_id(),
+                     .request_id = item.request_id(),
+                     // CheckBatch accepted every item's scan time against
+                     // this `now`.
+                     .scanned_at = *ParseScanTime("", item.has_scanned_at(),
+                                                  item.scanned_at(), now)},
+         .done = [this, completion, result, serial, submitted = absl::Now()](
+                     absl::StatusOr<storage::RedeemOutcome> outcome) {
+           metrics_.ObserveDurable(absl::Now() - submitted);
+           if (outcome.ok()) {
+             FillRedeemResponse(*outcome, result);
+             metrics_.ObserveRedeem(*result);
+           } else if (absl::IsAlreadyExists(outcome.status())) {
+             FillRefusal(v1::REDEEM_RESULT_REQUEST_ID_CONFLICT, serial,
+                         outcome.status().message(), result);
+             metrics_.ObserveRedeem(*result);
+           } else {
+             completion->Fail(outcome.status());
+           }
+           completion->ItemDone();
+         }});
   }
+  // The items refused above may have finished the call already, but then
+  // there is nothing left to submit.
+  if (!redemptions.empty()) store_.RedeemAll(std::move(redemptions));
   return reactor;
 }
 

@@ -175,8 +175,12 @@ absl::Status PassStore::NotOwnedError(uint64_t serial) const {
       options_.shard_count, "): send it there"));
 }
 
+size_t PassStore::LaneIndexFor(uint64_t serial) const {
+  return ShardOfSerial(serial, options_.shard_count) % lanes_.size();
+}
+
 WriterLane& PassStore::LaneFor(uint64_t serial) {
-  return *lanes_[ShardOfSerial(serial, options_.shard_count) % lanes_.size()];
+  return *lanes_[LaneIndexFor(serial)];
 }
 
 void PassStore::Redeem(RedeemCommand command, RedeemCallback done) {
@@ -190,6 +194,28 @@ void PassStore::Redeem(RedeemCommand command, RedeemCallback done) {
   WriterLane& lane = LaneFor(command.serial);
   lane.Submit(std::make_unique<RedeemOperation>(
       operation_context_, std::move(command), std::move(claimed)));
+}
+
+void PassStore::RedeemAll(std::vector<RedeemRequest> requests) {
+  std::vector<std::vector<std::unique_ptr<LaneOperation>>> per_lane(
+      lanes_.size());
+  for (RedeemRequest& request : requests) {
+    RedeemCommand& command = request.command;
+    RedeemCallback claimed = ClaimRequest<RedeemOutcome>(
+        in_flight_, command.terminal_id, command.request_id,
+        {.operation = OperationKind::kRedeem,
+         .serial = command.serial,
+         .venue_id = command.venue_id},
+        std::move(request.done));
+    if (!claimed) continue;
+    const size_t lane = LaneIndexFor(command.serial);
+    per_lane[lane].push_back(std::make_unique<RedeemOperation>(
+        operation_context_, std::move(command), std::move(claimed)));
+  }
+  for (size_t lane = 0; lane < lanes_.size(); ++lane) {
+    if (!per_lane[lane].empty())
+      lanes_[lane]->SubmitAll(std::move(per_lane[lane]));
+  }
 }
 
 void PassStore::Cancel(CancelCommand command, CancelCallback done) {

@@ -152,6 +152,14 @@ class PassStore {
   PassStore& operator=(const PassStore&) = delete;
 
   void Redeem(RedeemCommand command, RedeemCallback done);
+  // Redeem for each of an upload's items: each lane gets its share of them
+  // in one submission (WriterLane::SubmitAll). Each callback is called as
+  // Redeem's would be.
+  struct RedeemRequest {
+    RedeemCommand command;
+    RedeemCallback done;
+  };
+  void RedeemAll(std::vector<RedeemRequest> requests);
   void Cancel(CancelCommand command, CancelCallback done);
 
   // The pass as a redemption now would see it; `venue_id` judges the venue
@@ -311,6 +319,7 @@ class PassStore {
                                                         VenueStatus to);
   [[nodiscard]] absl::StatusOr<std::vector<VoidOutcome>> VoidSerials(
       uint64_t first_serial, uint32_t count, const std::string& reason);
+  size_t LaneIndexFor(uint64_t serial) const;
   WriterLane& LaneFor(uint64_t serial);
   [[nodiscard]] absl::StatusOr<Venue> VenueFromSpec(
       const VenueSpec& spec) const;

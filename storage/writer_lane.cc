@@ -24,6 +24,19 @@ void WriterLane::SubmitBarrier(std::unique_ptr<LaneOperation> operation) {
   Enqueue(std::move(operation), SIZE_MAX);
 }
 
+void WriterLane::SubmitAll(
+    std::vector<std::unique_ptr<LaneOperation>> operations) {
+  auto refused = operations.begin();
+  {
+    absl::MutexLock lock(&mu_);
+    for (; refused != operations.end(); ++refused) {
+      if (stopping_ || queue_.size() >= options_.max_queue_depth) break;
+      queue_.push_back(std::move(*refused));
+    }
+  }
+  for (; refused != operations.end(); ++refused) Refuse(**refused);
+}
+
 void WriterLane::Enqueue(std::unique_ptr<LaneOperation> operation,
                          size_t max_depth) {
   {
@@ -33,11 +46,15 @@ void WriterLane::Enqueue(std::unique_ptr<LaneOperation> operation,
       return;
     }
   }
-  operation->Settle(absl::UnavailableError(
+  Refuse(*operation);
+}
+
+void WriterLane::Refuse(LaneOperation& operation) const {
+  operation.Settle(absl::UnavailableError(
       absl::StrCat("writer ", name_,
                    " is overloaded or shutting down; nothing was "
                    "decided, retry with the same request_id")));
-  operation->Answer();
+  operation.Answer();
 }
 
 void WriterLane::Stop() {

@@ -20,6 +20,7 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
@@ -73,6 +74,11 @@ class WriterLane {
   // Queues `operation`. When the lane is full or stopped, settles and
   // answers it at once with UNAVAILABLE instead.
   void Submit(std::unique_ptr<LaneOperation> operation);
+  // Queues `operations` together, in order, under one lock: the committer
+  // is woken once and finds them side by side, so an upload's items share
+  // groups (and WAL syncs) instead of trickling in one by one. Those beyond
+  // a full lane are answered at once with UNAVAILABLE, as by Submit.
+  void SubmitAll(std::vector<std::unique_ptr<LaneOperation>> operations);
   // Queues `operation` even when the lane is full: for the clearing's
   // barriers, which must not be refused under load. A stopped lane still
   // answers it at once with UNAVAILABLE.
@@ -87,6 +93,7 @@ class WriterLane {
 
  private:
   void Enqueue(std::unique_ptr<LaneOperation> operation, size_t max_depth);
+  void Refuse(LaneOperation& operation) const;
   void Run();
   bool HasWorkOrStopping() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void CommitGroup(std::deque<std::unique_ptr<LaneOperation>>& group);

@@ -230,6 +230,47 @@ TEST_F(RedemptionApiTest, BatchDecidesEveryItemInOrder) {
   }
 }
 
+// Items are submitted together (one hand-off per writer lane): a pass twice
+// in one upload is still decided in item order, and an upload whose every
+// item is refused before reaching the store is answered in full.
+TEST_F(RedemptionApiTest, BatchDecidesTheSamePassTwiceInItemOrder) {
+  v1::RedeemBatchRequest request;
+  request.set_venue_id(scheme_.venue_id);
+  request.set_terminal_id("T-1");
+  for (const char* id : {"twice-0", "twice-1"}) {
+    v1::RedeemBatchItem* item = request.add_items();
+    item->set_code(scheme_.codes[3]);
+    item->set_request_id(id);
+  }
+  v1::RedeemBatchResponse response;
+  grpc::ClientContext context;
+  ASSERT_TRUE(redemption_->RedeemBatch(&context, request, &response).ok());
+  ASSERT_EQ(response.results_size(), 2);
+  EXPECT_EQ(response.results(0).result(), v1::REDEEM_RESULT_REDEEMED);
+  EXPECT_EQ(response.results(1).result(), v1::REDEEM_RESULT_ALREADY_REDEEMED);
+  EXPECT_EQ(response.results(1).redemption().recorded_at().seconds(),
+            response.results(0).redemption().recorded_at().seconds());
+}
+
+TEST_F(RedemptionApiTest, BatchOfOnlyMalformedCodesAnswersEveryItem) {
+  v1::RedeemBatchRequest request;
+  request.set_venue_id(scheme_.venue_id);
+  request.set_terminal_id("T-1");
+  for (int i = 0; i < 3; ++i) {
+    v1::RedeemBatchItem* item = request.add_items();
+    item->set_code("12345");
+    item->set_request_id(absl::StrCat("bad-", i));
+  }
+  v1::RedeemBatchResponse response;
+  grpc::ClientContext context;
+  ASSERT_TRUE(redemption_->RedeemBatch(&context, request, &response).ok());
+  ASSERT_EQ(response.results_size(), 3);
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(response.results(i).result(), v1::REDEEM_RESULT_MALFORMED_CODE);
+    EXPECT_EQ(response.results(i).request_id(), absl::StrCat("bad-", i));
+  }
+}
+
 TEST_F(RedemptionApiTest, BatchOverTheLimitOrWithDuplicateIdsIsRefusedWhole) {
   v1::RedeemBatchRequest request;
   request.set_venue_id(scheme_.venue_id);

@@ -36,6 +36,11 @@ struct Trace {
 // What the test watches of one operation; outlives it (the lane destroys
 // an operation once answered).
 struct Probe {
+  // With hold_stage, Stage tells `staging` and waits for `release_stage`:
+  // the lane is then busy and its queue fills.
+  bool hold_stage = false;
+  absl::Notification staging;
+  absl::Notification release_stage;
   absl::Notification settled;
   absl::Notification release_answer;
   absl::Notification answered;
@@ -47,6 +52,10 @@ class TracedOperation : public LaneOperation {
       : name_(std::move(name)), trace_(trace), probe_(std::move(probe)) {}
 
   void Stage(StagedWrites& staged) override {
+    if (probe_->hold_stage) {
+      probe_->staging.Notify();
+      probe_->release_stage.WaitForNotification();
+    }
     staged.PutJournalEntry(1, {.kind = JournalKind::kRedeemed});
     trace_.Add("stage " + name_);
   }
@@ -78,6 +87,52 @@ class WriterLaneTest : public TempDatabaseTest {
 
   Trace trace_;
 };
+
+TEST_F(WriterLaneTest, SubmitAllQueuesWhatFitsAsOneGroupAndRefusesTheRest) {
+  absl::Mutex mu;
+  std::vector<size_t> group_sizes;
+  WriterLane lane("lane-0", database(),
+                  {.max_queue_depth = 3,
+                   .on_group_commit = [&](size_t operations, absl::Duration) {
+                     absl::MutexLock lock(&mu);
+                     group_sizes.push_back(operations);
+                   }});
+  auto busy = std::make_shared<Probe>();
+  busy->hold_stage = true;
+  busy->release_answer.Notify();
+  lane.Submit(std::make_unique<TracedOperation>("busy", trace_, busy));
+  busy->staging.WaitForNotification();
+
+  std::vector<std::shared_ptr<Probe>> probes;
+  std::vector<std::unique_ptr<LaneOperation>> upload;
+  for (const char* name : {"a", "b", "c", "d", "e"}) {
+    probes.push_back(std::make_shared<Probe>());
+    probes.back()->release_answer.Notify();
+    upload.push_back(
+        std::make_unique<TracedOperation>(name, trace_, probes.back()));
+  }
+  lane.SubmitAll(std::move(upload));
+  // The lane holds three: d and e are refused at once, nothing decided.
+  EXPECT_TRUE(probes[3]->answered.HasBeenNotified());
+  EXPECT_TRUE(probes[4]->answered.HasBeenNotified());
+  EXPECT_FALSE(probes[0]->settled.HasBeenNotified());
+
+  busy->release_stage.Notify();
+  for (int i = 0; i < 3; ++i) probes[i]->answered.WaitForNotification();
+  lane.Stop();
+  // busy's answer runs on the answering thread while a, b and c are staged:
+  // its place among them is not fixed.
+  std::vector<std::string> events = trace_.Events();
+  std::erase(events, "answer busy");
+  EXPECT_EQ(events, (std::vector<std::string>{
+                        "settle d failed", "answer d", "settle e failed",
+                        "answer e", "stage busy", "settle busy", "stage a",
+                        "stage b", "stage c", "settle a", "settle b",
+                        "settle c", "answer a", "answer b", "answer c"}));
+  absl::MutexLock lock(&mu);
+  EXPECT_EQ(group_sizes, (std::vector<size_t>{1, 3}))
+      << "a, b and c were queued together and committed as one group";
+}
 
 TEST_F(WriterLaneTest, ASlowAnswerDoesNotHoldUpTheNextCommit) {
   WriterLane lane("lane-0", database(), {});
