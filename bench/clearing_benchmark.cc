@@ -26,6 +26,7 @@
 #include "benchmark/benchmark.h"
 #include "server/credit_transfer_export.h"
 #include "storage/pass_store.h"
+#include "storage/venue_identifiers.h"
 
 namespace passclear {
 namespace {
@@ -67,7 +68,7 @@ std::unique_ptr<storage::PassStore> FillStore(const std::string& path,
     specs.push_back({.name = absl::StrCat("Espace numerique ", i),
                      .accepted_programme_ids = {programme},
                      .address = "1 place de la Mairie, 79000 Niort",
-                     .siret = "73282932000074",
+                     .siret = storage::SiretOfNumber(i + 1),
                      .iban = "FR7630006000011234567890189",
                      .bic = "AGRIFRPP"});
   }

@@ -42,6 +42,7 @@
 #include "storage/identity_store.h"
 #include "storage/pass_store.h"
 #include "storage/status_macros.h"
+#include "storage/venue_identifiers.h"
 
 ABSL_FLAG(std::string, data_dir, "", "the new store's folder (must not exist)");
 ABSL_FLAG(uint64_t, passes, 1'000'000, "passes in the store");
@@ -161,7 +162,7 @@ absl::StatusOr<Scheme> BuildStore(PassStore& store, std::mt19937_64& random) {
         {.name = absl::StrCat("Espace numerique ", v + 1),
          .accepted_territories = {scheme.territories[v % territory_count].name},
          .address = "1 place de la Mairie, 79000 Niort",
-         .siret = "73282932000074",
+         .siret = storage::SiretOfNumber(v + 1),
          .iban = "FR7630006000011234567890189",
          .bic = "AGRIFRPP"});
   }

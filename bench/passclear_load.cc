@@ -52,6 +52,7 @@
 #include "passclear/v1/identity.grpc.pb.h"
 #include "passclear/v1/redemption.grpc.pb.h"
 #include "server/pass_code.h"
+#include "storage/venue_identifiers.h"
 
 ABSL_FLAG(std::string, target, "127.0.0.1:50051", "server address");
 ABSL_FLAG(std::string, label, "passclear", "name of this run in the report");
@@ -148,7 +149,9 @@ Scheme SetUp(v1::AdminService::Stub& admin, int passes) {
   venue_request.add_accepted_programme_ids(programme.programme_id());
   venue_request.set_labelled(true);
   venue_request.set_address("1 place de la Mairie, 79000 Niort");
-  venue_request.set_siret("73282932000074");
+  // Each run registers its own venue, and a SIRET is registered once.
+  venue_request.set_siret(storage::SiretOfNumber(
+      static_cast<uint64_t>(absl::ToUnixMicros(absl::Now()))));
   venue_request.set_iban("FR76 3000 6000 0112 3456 7890 189");
   venue_request.set_bic("AGRIFRPP");
   v1::Venue venue;

@@ -10,10 +10,12 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "clients/passctl_output.h"
+#include "passclear/v1/admin.grpc.pb.h"
 #include "passclear/v1/clearing.grpc.pb.h"
 #include "storage/ed25519.h"
 
 ABSL_DECLARE_FLAG(std::string, reason);
+ABSL_DECLARE_FLAG(uint64_t, programme);
 ABSL_DECLARE_FLAG(std::string, reference);
 ABSL_FLAG(uint64_t, batch_id, 0, "claim batch id");
 // A string: list-batches pages after a cursor, identities after a name.
@@ -215,6 +217,29 @@ int Statement() {
   return kDone;
 }
 
+int RefundStatement() {
+  v1::ProgrammeRef request;
+  request.set_programme_id(absl::GetFlag(FLAGS_programme));
+  v1::RefundStatement response;
+  grpc::Status status =
+      v1::AdminService::NewStub(Connect())->GetRefundStatement(
+          NewContext().get(), request, &response);
+  if (!status.ok()) return CallFailed(status);
+  const std::string folder = absl::GetFlag(FLAGS_output);
+  if (!folder.empty()) {
+    const std::string base =
+        (std::filesystem::path(folder) /
+         absl::StrCat("programme-", response.programme_id(), ".refund"))
+            .string();
+    if (!WriteFile(base + ".txt", response.text()) ||
+        !WriteFile(base + ".sig", response.signature())) {
+      return UsageError(absl::StrCat("cannot write into ", folder));
+    }
+  }
+  Print(absl::GetFlag(FLAGS_json), response, response.text());
+  return kDone;
+}
+
 // Writes signing-key-N.pem into --output for each key.
 int SigningKeys() {
   v1::ListSigningKeysResponse response;
@@ -327,6 +352,11 @@ const std::map<std::string, Command>& ClearingCommands() {
        {"statement --batch_id=ID [--output=FOLDER]",
         "Prints a closed batch's signed statement; with --output, writes "
         "batch-ID.statement.txt and .sig for offline checks."}},
+      {"refund-statement",
+       {"refund-statement --programme=ID [--output=FOLDER]",
+        "Prints a closed programme's signed refund statement; with --output, "
+        "writes programme-ID.refund.txt and .sig for offline checks "
+        "(verify-statement)."}},
       {"signing-keys",
        {"signing-keys [--output=FOLDER]",
         "Prints the statement signing keys (PEM); with --output, writes "
@@ -360,6 +390,7 @@ int RunClearingCommand(const std::string& name) {
   }
   if (name == "export-transfers") return ExportTransfers();
   if (name == "statement") return Statement();
+  if (name == "refund-statement") return RefundStatement();
   if (name == "signing-keys") return SigningKeys();
   if (name == "rotate-signing-key") return RotateSigningKey();
   if (name == "verify-statement") return VerifyStatement();

@@ -11,7 +11,9 @@
 // Exit codes scripts can rely on: 0 done, 1 refused (the pass was not
 // redeemed, the cancellation not made), 2 usage error, 3 the call failed
 // (server unreachable, invalid argument, ...; the message says which).
+#include <algorithm>
 #include <cstdlib>
+#include <functional>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -37,6 +39,7 @@
 #include "clients/passctl_operations.h"
 #include "clients/passctl_output.h"
 #include "clients/passctl_partitions.h"
+#include "clients/passctl_venues.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 #include "passclear/v1/admin.grpc.pb.h"
@@ -53,6 +56,9 @@ ABSL_FLAG(int64_t, face_value_cents, 1000, "face value of a pass in cents");
 ABSL_FLAG(std::string, valid_from, "", "start of validity, RFC 3339");
 ABSL_FLAG(std::string, valid_until, "", "end of validity, RFC 3339");
 ABSL_FLAG(uint64_t, programme, 0, "programme id");
+ABSL_FLAG(uint32_t, distribution_stop_days, 15,
+          "create-programme: booklets are handed out until this many days "
+          "before the end of validity");
 ABSL_FLAG(std::string, reference, "",
           "extend-programme: the amendment's reference");
 ABSL_FLAG(uint32_t, booklets, 1, "number of booklets to issue");
@@ -62,21 +68,12 @@ ABSL_FLAG(uint64_t, booklet, 0, "booklet id");
 ABSL_FLAG(std::string, distributor, "", "allocate: the distributor's name");
 ABSL_FLAG(std::string, distributor_reference, "",
           "allocate: the distributor's reference (e.g. an INSEE code)");
-ABSL_FLAG(std::string, reason, "", "why the passes are voided");
-ABSL_FLAG(std::string, address, "", "register-venue: postal address");
-ABSL_FLAG(std::string, siret, "", "register-venue: SIRET, 14 digits");
-ABSL_FLAG(std::string, iban, "", "register-venue: IBAN of the venue's account");
-ABSL_FLAG(std::string, bic, "", "register-venue: BIC of the venue's bank");
-ABSL_FLAG(bool, labelled, true,
-          "register-venue: label the venue at once (else 'label-venue' "
-          "labels it later)");
+ABSL_FLAG(std::string, reason, "",
+          "void, update-venue: why (for the journal or the history)");
 ABSL_FLAG(std::vector<std::string>, programmes, {},
           "comma-separated programme ids a venue accepts");
 ABSL_FLAG(std::string, territory, "",
           "create-programme: the territory where the passes circulate");
-ABSL_FLAG(std::vector<std::string>, territories, {},
-          "register-venue: comma-separated territories whose programmes the "
-          "venue accepts");
 
 namespace passclear::passctl {
 namespace {
@@ -98,8 +95,10 @@ const std::map<std::string, Command>& RedemptionAndAdminCommands() {
         1, 1}},
       {"create-programme",
        {"create-programme --sponsor=S --name=N --face_value_cents=1000 "
-        "--valid_from=TIME --valid_until=TIME [--territory=T]",
-        "Creates a programme and prints its id."}},
+        "--valid_from=TIME --valid_until=TIME [--territory=T] "
+        "[--distribution_stop_days=15]",
+        "Creates a programme and prints its id. Booklets are handed out "
+        "until --distribution_stop_days before the end of validity."}},
       {"extend-programme",
        {"extend-programme --programme=ID --valid_until=TIME --reference=TEXT",
         "Extends a programme's validity by amendment; every pass follows."}},
@@ -131,23 +130,18 @@ const std::map<std::string, Command>& RedemptionAndAdminCommands() {
       {"return-booklet",
        {"return-booklet --booklet=ID",
         "Takes a booklet back to the sponsor's reserve."}},
+      {"booklet",
+       {"booklet --booklet=ID",
+        "Prints who holds a booklet and how many of its passes were "
+        "redeemed or voided."}},
+      {"booklets",
+       {"booklets --programme=ID",
+        "Lists a programme's booklets: who holds each, its passes redeemed "
+        "and voided."}},
       {"void",
        {"void (--serial=N | --booklet=ID) --reason=TEXT",
         "Voids a lost or stolen pass, or a whole booklet; prints each pass's "
         "result."}},
-      {"register-venue",
-       {"register-venue --name=N (--programmes=ID[,ID...] | "
-        "--territories=T[,T...]) --address=A --siret=S --iban=I --bic=B "
-        "[--labelled=false]",
-        "Registers a venue, labelled unless --labelled=false, and prints its "
-        "id. It accepts the listed programmes and every programme of the "
-        "listed territories."}},
-      {"label-venue", {"label-venue --venue=ID", "Labels a registered venue."}},
-      {"suspend-venue",
-       {"suspend-venue --venue=ID",
-        "Suspends a labelled venue: its scans are refused."}},
-      {"reinstate-venue",
-       {"reinstate-venue --venue=ID", "Reinstates a suspended venue."}},
   };
   return *commands;
 }
@@ -159,6 +153,7 @@ const std::map<std::string, Command>& Commands() {
     merged->insert(ClearingCommands().begin(), ClearingCommands().end());
     merged->insert(IdentityCommands().begin(), IdentityCommands().end());
     merged->insert(OperationsCommands().begin(), OperationsCommands().end());
+    merged->insert(VenueCommands().begin(), VenueCommands().end());
     return merged;
   }();
   return *all;
@@ -288,6 +283,8 @@ int CreateProgramme() {
   request.set_name(absl::GetFlag(FLAGS_name));
   request.set_face_value_cents(absl::GetFlag(FLAGS_face_value_cents));
   request.set_territory(absl::GetFlag(FLAGS_territory));
+  request.set_distribution_stop_days(
+      absl::GetFlag(FLAGS_distribution_stop_days));
   std::string error;
   if (!ParseTime("valid_from", absl::GetFlag(FLAGS_valid_from),
                  request.mutable_valid_from(), &error) ||
@@ -422,6 +419,80 @@ int ExportCodes() {
   return status.ok() ? kDone : CallFailed(status);
 }
 
+std::string DescribeUsage(const v1::ProgrammeUsage& usage,
+                          absl::string_view title) {
+  std::string text =
+      absl::StrFormat("%s\nissued:          %d\nhanded out:      %d\n", title,
+                      usage.issued(), usage.allocated());
+  for (const v1::DistributorUsage& distributor : usage.distributors()) {
+    absl::StrAppendFormat(
+        &text, "  %-40s %-12s %d\n", distributor.distributor_name(),
+        distributor.distributor_reference(), distributor.passes());
+  }
+  absl::StrAppendFormat(
+      &text,
+      "redeemed:        %d (%.2f EUR), of which\n"
+      "  in open batches:   %d\n  awaiting payment:  %d\n"
+      "  paid:              %d\n"
+      "cancelled:       %d\nvoided:          %d\nunused:          %d\n"
+      "expired unused:  %d%s\nrefund due:      %.2f EUR",
+      usage.redeemed(), usage.redeemed_value_cents() / 100.0,
+      usage.redeemed() - usage.claimed(), usage.awaiting_payment(),
+      usage.paid(), usage.cancelled(), usage.voided(), usage.unused(),
+      usage.expired_unused(), usage.ended() ? " (programme ended)" : "",
+      usage.refund_due_cents() / 100.0);
+  return text;
+}
+
+// The instances' reports added up, for `--partition_map usage`: each
+// instance counts its own passes.
+v1::ProgrammeUsage& SchemeUsage() {
+  static auto* total = new v1::ProgrammeUsage();
+  return *total;
+}
+
+void AddToSchemeUsage(const v1::ProgrammeUsage& usage) {
+  v1::ProgrammeUsage& total = SchemeUsage();
+  total.set_programme_id(usage.programme_id());
+  total.set_ended(usage.ended());
+  total.set_issued(total.issued() + usage.issued());
+  total.set_allocated(total.allocated() + usage.allocated());
+  total.set_redeemed(total.redeemed() + usage.redeemed());
+  total.set_cancelled(total.cancelled() + usage.cancelled());
+  total.set_voided(total.voided() + usage.voided());
+  total.set_unused(total.unused() + usage.unused());
+  total.set_expired_unused(total.expired_unused() + usage.expired_unused());
+  total.set_redeemed_value_cents(total.redeemed_value_cents() +
+                                 usage.redeemed_value_cents());
+  total.set_refund_due_cents(total.refund_due_cents() +
+                             usage.refund_due_cents());
+  total.set_claimed(total.claimed() + usage.claimed());
+  total.set_paid(total.paid() + usage.paid());
+  total.set_awaiting_payment(total.awaiting_payment() +
+                             usage.awaiting_payment());
+  for (const v1::DistributorUsage& distributor : usage.distributors()) {
+    auto same = std::find_if(total.mutable_distributors()->begin(),
+                             total.mutable_distributors()->end(),
+                             [&](const v1::DistributorUsage& d) {
+                               return d.distributor_reference() ==
+                                      distributor.distributor_reference();
+                             });
+    if (same == total.mutable_distributors()->end()) {
+      *total.add_distributors() = distributor;
+    } else {
+      same->set_passes(same->passes() + distributor.passes());
+    }
+  }
+}
+
+void PrintSchemeUsage() {
+  const v1::ProgrammeUsage& total = SchemeUsage();
+  std::cout << "# scheme total (every instance's own passes added up)\n";
+  Print(absl::GetFlag(FLAGS_json), total,
+        DescribeUsage(total, absl::StrFormat("programme %d usage, scheme-wide",
+                                             total.programme_id())));
+}
+
 int Usage() {
   v1::ProgrammeRef request;
   request.set_programme_id(absl::GetFlag(FLAGS_programme));
@@ -429,56 +500,63 @@ int Usage() {
   grpc::Status status = v1::AdminService::NewStub(Connect())->GetProgrammeUsage(
       NewContext().get(), request, &response);
   if (!status.ok()) return CallFailed(status);
-  std::string text = absl::StrFormat(
-      "programme %d usage on %s\n"
-      "issued:          %d\nhanded out:      %d\n",
-      response.programme_id(), FormatTimestamp(response.as_of()),
-      response.issued(), response.allocated());
-  for (const v1::DistributorUsage& distributor : response.distributors()) {
-    absl::StrAppendFormat(
-        &text, "  %-40s %-12s %d\n", distributor.distributor_name(),
-        distributor.distributor_reference(), distributor.passes());
-  }
-  absl::StrAppendFormat(
-      &text,
-      "redeemed:        %d (%.2f EUR)\nclaimed:         %d\n"
-      "paid:            %d\ncancelled:       %d\n"
-      "voided:          %d\nunused:          %d\n"
-      "expired unused:  %d%s\nrefund due:      %.2f EUR",
-      response.redeemed(), response.redeemed_value_cents() / 100.0,
-      response.claimed(), response.paid(), response.cancelled(),
-      response.voided(), response.unused(), response.expired_unused(),
-      response.ended() ? " (programme ended)" : "",
-      response.refund_due_cents() / 100.0);
-  Print(absl::GetFlag(FLAGS_json), response, text);
+  AddToSchemeUsage(response);
+  Print(absl::GetFlag(FLAGS_json), response,
+        DescribeUsage(
+            response,
+            absl::StrFormat("programme %d usage on %s", response.programme_id(),
+                            FormatTimestamp(response.as_of()))));
   return kDone;
 }
 
-int RegisterVenue() {
-  v1::RegisterVenueRequest request;
-  request.set_name(absl::GetFlag(FLAGS_name));
-  for (const std::string& text : absl::GetFlag(FLAGS_programmes)) {
-    uint64_t id = 0;
-    if (!absl::SimpleAtoi(text, &id)) {
-      return UsageError(
-          absl::StrCat("--programmes: '", text, "' is not a programme id"));
-    }
-    request.add_accepted_programme_ids(id);
-  }
-  for (const std::string& territory : absl::GetFlag(FLAGS_territories)) {
-    request.add_accepted_territories(territory);
-  }
-  request.set_labelled(absl::GetFlag(FLAGS_labelled));
-  request.set_address(absl::GetFlag(FLAGS_address));
-  request.set_siret(absl::GetFlag(FLAGS_siret));
-  request.set_iban(absl::GetFlag(FLAGS_iban));
-  request.set_bic(absl::GetFlag(FLAGS_bic));
-  v1::Venue response;
-  grpc::Status status = v1::AdminService::NewStub(Connect())->RegisterVenue(
+std::vector<std::string> BookletRow(const v1::Booklet& booklet) {
+  return {absl::StrCat(booklet.booklet_id()),
+          absl::StrCat(booklet.first_serial(), "-",
+                       booklet.first_serial() + booklet.size() - 1),
+          booklet.distributor_name().empty()
+              ? "reserve"
+              : absl::StrCat(booklet.distributor_name(), " (",
+                             booklet.distributor_reference(), ")"),
+          absl::StrCat(booklet.passes_redeemed()),
+          absl::StrCat(booklet.passes_voided())};
+}
+
+const std::vector<std::string> kBookletHeader = {
+    "BOOKLET", "SERIALS", "HELD BY", "REDEEMED", "VOIDED"};
+
+int GetBooklet() {
+  v1::BookletRef request;
+  request.set_booklet_id(absl::GetFlag(FLAGS_booklet));
+  v1::Booklet response;
+  grpc::Status status = v1::AdminService::NewStub(Connect())->GetBooklet(
       NewContext().get(), request, &response);
   if (!status.ok()) return CallFailed(status);
   Print(absl::GetFlag(FLAGS_json), response,
-        absl::StrCat("venue ", response.venue_id(), " registered"));
+        FormatTable({kBookletHeader, BookletRow(response)}));
+  return kDone;
+}
+
+// Every page of a programme's booklets, one table.
+int ListBooklets() {
+  v1::ListBookletsRequest request;
+  request.set_programme_id(absl::GetFlag(FLAGS_programme));
+  request.set_page_size(1000);
+  v1::ListBookletsResponse all;
+  auto stub = v1::AdminService::NewStub(Connect());
+  do {
+    v1::ListBookletsResponse page;
+    grpc::Status status =
+        stub->ListBooklets(NewContext().get(), request, &page);
+    if (!status.ok()) return CallFailed(status);
+    all.mutable_booklets()->MergeFrom(page.booklets());
+    request.set_after_booklet_id(page.next_after_booklet_id());
+  } while (request.after_booklet_id() != 0);
+  std::vector<std::vector<std::string>> rows = {kBookletHeader};
+  for (const v1::Booklet& booklet : all.booklets()) {
+    rows.push_back(BookletRow(booklet));
+  }
+  Print(absl::GetFlag(FLAGS_json), all,
+        all.booklets().empty() ? "no booklet" : FormatTable(rows));
   return kDone;
 }
 
@@ -528,26 +606,6 @@ int Void() {
                     v1::VoidResult_Name(pass.result()), ": ", pass.message());
   }
   Print(absl::GetFlag(FLAGS_json), response, text);
-  return kDone;
-}
-
-// label-venue, suspend-venue, reinstate-venue.
-int ChangeVenueStatus(const std::string& command) {
-  v1::VenueRef request;
-  request.set_venue_id(absl::GetFlag(FLAGS_venue));
-  v1::Venue response;
-  auto stub = v1::AdminService::NewStub(Connect());
-  auto context = NewContext();
-  grpc::Status status =
-      command == "label-venue"
-          ? stub->LabelVenue(context.get(), request, &response)
-      : command == "suspend-venue"
-          ? stub->SuspendVenue(context.get(), request, &response)
-          : stub->ReinstateVenue(context.get(), request, &response);
-  if (!status.ok()) return CallFailed(status);
-  Print(absl::GetFlag(FLAGS_json), response,
-        absl::StrCat("venue ", response.venue_id(), ": ",
-                     v1::VenueStatus_Name(response.status())));
   return kDone;
 }
 
@@ -616,8 +674,9 @@ int Run(const std::vector<std::string>& args) {
   if (command.sends_token) {
     if (const int loaded = LoadToken(); loaded != kDone) return loaded;
   }
-  return RunPartitioned(name, operands,
-                        [&] { return Dispatch(name, operands); });
+  return RunPartitioned(
+      name, operands, [&] { return Dispatch(name, operands); },
+      name == "usage" ? std::function<void()>(PrintSchemeUsage) : nullptr);
 }
 
 // Runs command `name` against --server.
@@ -640,13 +699,10 @@ int Dispatch(const std::string& name,
   if (name == "list-programmes") return ListProgrammes();
   if (name == "rotate-key") return RotateKey();
   if (name == "void") return Void();
-  if (name == "allocate" || name == "return-booklet") {
-    return AllocateOrReturn(name);
-  }
-  if (absl::EndsWith(name, "-venue") && name != "register-venue") {
-    return ChangeVenueStatus(name);
-  }
-  return RegisterVenue();
+  if (VenueCommands().contains(name)) return RunVenueCommand(name);
+  if (name == "booklet") return GetBooklet();
+  if (name == "booklets") return ListBooklets();
+  return AllocateOrReturn(name);  // allocate, return-booklet
 }
 
 }  // namespace

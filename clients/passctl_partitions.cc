@@ -47,16 +47,30 @@ enum class Reach {
 Reach ReachOf(const std::string& command) {
   static const auto* by_serial =
       new std::set<std::string>{"redeem", "check", "cancel"};
-  static const auto* catalog_changes = new std::set<std::string>{
-      "create-programme", "extend-programme",  "close-programme",
-      "rotate-key",       "issue-booklets",    "register-venue",
-      "label-venue",      "suspend-venue",     "reinstate-venue",
-      "allocate",         "return-booklet",    "void",
-      "enroll-terminal",  "activate-terminal", "create-account",
-      "revoke",           "rotate-credential", "rotate-signing-key"};
+  static const auto* catalog_changes =
+      new std::set<std::string>{"create-programme",
+                                "extend-programme",
+                                "close-programme",
+                                "rotate-key",
+                                "issue-booklets",
+                                "register-venue",
+                                "label-venue",
+                                "suspend-venue",
+                                "reinstate-venue",
+                                "update-venue",
+                                "allocate",
+                                "return-booklet",
+                                "void",
+                                "enroll-terminal",
+                                "activate-terminal",
+                                "create-account",
+                                "revoke",
+                                "rotate-credential",
+                                "rotate-signing-key"};
   static const auto* per_instance = new std::set<std::string>{
-      "usage",  "close-cycle", "list-batches", "reconcile",
-      "backup", "backups",     "signing-keys"};
+      "usage",    "close-cycle",     "list-batches", "reconcile",
+      "backup",   "backups",         "signing-keys", "booklet",
+      "booklets", "refund-statement"};
   static const auto* one_batch = new std::set<std::string>{
       "acknowledge", "reject",    "resubmit",        "batch",
       "batch-lines", "statement", "export-transfers"};
@@ -194,7 +208,8 @@ int RunOnAny(const std::vector<const storage::PartitionInstance*>& targets,
 
 int RunPartitioned(const std::string& command,
                    const std::vector<std::string>& operands,
-                   const std::function<int()>& run) {
+                   const std::function<int()>& run,
+                   const std::function<void()>& summarise) {
   const std::string path = absl::GetFlag(FLAGS_partition_map);
   if (path.empty()) return run();
   absl::StatusOr<storage::PartitionMap> map = storage::PartitionMap::Load(path);
@@ -231,8 +246,11 @@ int RunPartitioned(const std::string& command,
     }
     case Reach::kEvery:
       return RunOnEvery(targets, run, /*partial_answers=*/command == "void");
-    case Reach::kEach:
-      return RunOnEach(targets, run);
+    case Reach::kEach: {
+      const int worst = RunOnEach(targets, run);
+      if (summarise && worst == kDone && targets.size() > 1) summarise();
+      return worst;
+    }
     case Reach::kNamed:
       if (only.empty()) {
         return UsageError(

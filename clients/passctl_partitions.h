@@ -31,10 +31,13 @@ ABSL_DECLARE_FLAG(std::string, instance);
 namespace passclear::passctl {
 
 // Runs `run` (which calls --server) on the instances `command` reaches,
-// setting --server to each in turn; returns the worst exit code.
+// setting --server to each in turn; returns the worst exit code. For a
+// command run on each instance, `summarise` (if set) prints after the
+// instances' answers, when every one of several answered.
 int RunPartitioned(const std::string& command,
                    const std::vector<std::string>& operands,
-                   const std::function<int()>& run);
+                   const std::function<int()>& run,
+                   const std::function<void()>& summarise = nullptr);
 
 }  // namespace passclear::passctl
 

@@ -66,6 +66,12 @@ AdminService::AdminService(storage::PassStore& store, AccessControl& access)
   Guard("GetProgrammeUsage", &AdminService::GetProgrammeUsage);
   Guard("ExportCodes", &AdminService::ExportCodes);
   Guard("RegisterVenue", &AdminService::RegisterVenue);
+  Guard("GetBooklet", &AdminService::GetBooklet);
+  Guard("ListBooklets", &AdminService::ListBooklets);
+  Guard("GetRefundStatement", &AdminService::GetRefundStatement);
+  Guard("GetVenue", &AdminService::GetVenue);
+  Guard("ListVenues", &AdminService::ListVenues);
+  Guard("UpdateVenue", &AdminService::UpdateVenue);
   Guard("AllocateBooklet", &AdminService::AllocateBooklet);
   Guard("ReturnBooklet", &AdminService::ReturnBooklet);
   Guard("VoidPasses", &AdminService::VoidPasses);
@@ -111,6 +117,11 @@ grpc::ServerUnaryReactor* AdminService::CreateProgramme(
         ParseTimestamp("valid_until", request->valid_until());
     if (!time.ok()) return Finish(context, time.status());
     spec.valid_until = *time;
+  }
+  if (request->has_distribution_stop_days()) {
+    spec.distribution_stop =
+        absl::Hours(24) *
+        static_cast<int64_t>(request->distribution_stop_days());
   }
   if (request->has_grace_period_seconds()) {
     spec.grace_period = absl::Seconds(request->grace_period_seconds());

@@ -68,6 +68,28 @@ class AdminService final : public GuardedService<v1::AdminService> {
   grpc::ServerUnaryReactor* RegisterVenue(
       grpc::CallbackServerContext* context,
       const v1::RegisterVenueRequest* request, v1::Venue* response) override;
+  // In admin_booklets.cc.
+  grpc::ServerUnaryReactor* GetBooklet(grpc::CallbackServerContext* context,
+                                       const v1::BookletRef* request,
+                                       v1::Booklet* response) override;
+  grpc::ServerUnaryReactor* ListBooklets(
+      grpc::CallbackServerContext* context,
+      const v1::ListBookletsRequest* request,
+      v1::ListBookletsResponse* response) override;
+  grpc::ServerUnaryReactor* GetRefundStatement(
+      grpc::CallbackServerContext* context, const v1::ProgrammeRef* request,
+      v1::RefundStatement* response) override;
+  // In admin_venues.cc.
+  grpc::ServerUnaryReactor* GetVenue(grpc::CallbackServerContext* context,
+                                     const v1::VenueRef* request,
+                                     v1::Venue* response) override;
+  grpc::ServerUnaryReactor* ListVenues(
+      grpc::CallbackServerContext* context,
+      const v1::ListVenuesRequest* request,
+      v1::ListVenuesResponse* response) override;
+  grpc::ServerUnaryReactor* UpdateVenue(grpc::CallbackServerContext* context,
+                                        const v1::UpdateVenueRequest* request,
+                                        v1::Venue* response) override;
 
  private:
   storage::PassStore& store_;

@@ -27,6 +27,15 @@ void FillBatch(const storage::ClaimBatch& batch, v1::ClaimBatch* message) {
     message->set_amount_paid_cents(batch.amount_paid_cents);
     SetTimestamp(batch.paid_at, message->mutable_paid_at());
   }
+  if (!batch.payment_file_id.empty()) {
+    v1::PaymentFileRef* file = message->mutable_payment_file();
+    file->set_message_id(batch.payment_file_id);
+    file->set_end_to_end_id(batch.end_to_end_id);
+    file->set_iban(batch.paid_to_iban);
+    SetTimestamp(batch.exported_at, file->mutable_exported_at());
+    file->set_attempt(batch.payment_attempts);
+    file->set_pending(batch.in_payment_file);
+  }
   if (!batch.rejection_reason.empty()) {
     message->set_rejection_reason(batch.rejection_reason);
     SetTimestamp(batch.rejected_at, message->mutable_rejected_at());

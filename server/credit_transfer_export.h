@@ -3,7 +3,8 @@
 // mandatary's account.
 //
 //   ASSIGN_OR_RETURN(CreditTransferFile file,
-//                    ExportCreditTransfers(store, mandatary, {42, 43}, {}));
+//                    ExportCreditTransfers(store, mandatary, "", {42, 43},
+//                    {}));
 #ifndef PASSCLEAR_SERVER_CREDIT_TRANSFER_EXPORT_H_
 #define PASSCLEAR_SERVER_CREDIT_TRANSFER_EXPORT_H_
 
@@ -29,14 +30,17 @@ struct CreditTransferFile {
   int64_t total_cents = 0;
 };
 
-// Every batch must exist, be closed (not yet paid, not rejected) and its
-// venue must have payment details; otherwise the error names the batch and
-// nothing is produced. `execution_date` defaults to the next day (UTC).
-// `instance` names the instance of a partitioned scheme (empty otherwise):
-// batch ids are per instance, so it goes into the file's and each
-// transfer's ids, which banks require to be unique.
+// Every batch must exist, be closed (not yet paid, not rejected), not be in
+// another file awaiting the mandatary's answer, and its venue must have
+// payment details; otherwise the error names the batch and nothing is
+// produced. The file is recorded with its batches before it is returned
+// (PassStore::ExportPaymentFile); exactly the batches of a pending file
+// give that file again. `execution_date` defaults to the next day (UTC)
+// and may not be in the past. `instance` names the instance of a
+// partitioned scheme (empty otherwise): batch ids are per instance, so it
+// goes into each transfer's ids, which banks require to be unique.
 [[nodiscard]] absl::StatusOr<CreditTransferFile> ExportCreditTransfers(
-    const storage::PassStore& store, const SepaAccount& mandatary,
+    storage::PassStore& store, const SepaAccount& mandatary,
     absl::string_view instance, const std::vector<uint64_t>& batch_ids,
     std::optional<absl::CivilDay> execution_date);
 

@@ -121,10 +121,15 @@ void FillProgramme(const storage::Programme& programme,
     message->set_current_key_version(programme.keys.back().version);
   }
   message->set_territory(programme.territory);
+  message->set_distribution_stop_days(static_cast<uint32_t>(
+      absl::ToInt64Hours(programme.distribution_stop) / 24));
+  SetTimestamp(programme.distribution_ends(),
+               message->mutable_distribution_ends_at());
 }
 
 void FillBooklet(const storage::Booklet& booklet, v1::Booklet* message) {
   message->set_booklet_id(booklet.id);
+  message->set_programme_id(booklet.programme_id);
   message->set_first_serial(booklet.first_serial);
   message->set_size(booklet.size);
   if (booklet.distributor) {
@@ -171,6 +176,7 @@ void FillUsage(uint64_t programme_id, const storage::UsageReport& report,
   message->set_voided(counters.voided);
   message->set_claimed(counters.claimed);
   message->set_paid(counters.paid);
+  message->set_awaiting_payment(counters.claimed - counters.paid);
   message->set_unused(report.unused);
   message->set_ended(report.ended);
   message->set_expired_unused(report.expired_unused);

@@ -10,7 +10,8 @@ namespace passclear {
 
 RedeemStreamReactor::RedeemStreamReactor(
     storage::PassStore& store, RedemptionMetrics& metrics, TerminalGuard& guard,
-    std::function<absl::Status(const v1::RedeemRequest&)> admit)
+    std::function<absl::StatusOr<storage::Identity>(const v1::RedeemRequest&)>
+        admit)
     : store_(store),
       metrics_(metrics),
       guard_(guard),
@@ -28,10 +29,13 @@ void RedeemStreamReactor::OnReadDone(bool ok) {
     if (!ok) {
       reads_done_ = true;  // the client half-closed, or the call ended
     } else {
-      if (absl::Status admitted = admit_(request_); !admitted.ok()) {
-        input = admitted;
+      absl::StatusOr<storage::Identity> caller = admit_(request_);
+      if (!caller.ok()) {
+        input = caller.status();
       } else {
         input = ToRedeemCommand(request_, store_);
+        if (input.ok())
+          input->command.terminal_enrolled_at = caller->created_at;
       }
       if (input.ok()) {
         if (absl::Status admitted = guard_.Admit(request_.terminal_id(), 1);

@@ -17,11 +17,13 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "grpcpp/support/server_callback.h"
 #include "passclear/v1/redemption.pb.h"
 #include "server/redemption_metrics.h"
 #include "server/terminal_guard.h"
+#include "storage/identity_store.h"
 #include "storage/pass_store.h"
 
 namespace passclear {
@@ -36,7 +38,8 @@ class RedeemStreamReactor final
   RedeemStreamReactor(
       storage::PassStore& store, RedemptionMetrics& metrics,
       TerminalGuard& guard,
-      std::function<absl::Status(const v1::RedeemRequest&)> admit);
+      std::function<absl::StatusOr<storage::Identity>(const v1::RedeemRequest&)>
+          admit);
 
   void OnReadDone(bool ok) override;
   void OnWriteDone(bool ok) override;
@@ -60,7 +63,9 @@ class RedeemStreamReactor final
   storage::PassStore& store_;
   RedemptionMetrics& metrics_;
   TerminalGuard& guard_;
-  const std::function<absl::Status(const v1::RedeemRequest&)> admit_;
+  const std::function<absl::StatusOr<storage::Identity>(
+      const v1::RedeemRequest&)>
+      admit_;
   v1::RedeemRequest request_;  // the buffer of the read in progress
 
   absl::Mutex mu_;

@@ -1,5 +1,6 @@
 #include "server/redemption_service.h"
 
+#include <algorithm>
 #include <atomic>
 #include <memory>
 #include <string>
@@ -126,6 +127,12 @@ RedemptionService::RedemptionService(storage::PassStore& store,
   RequireEveryMethodGuarded();
 }
 
+absl::StatusOr<absl::Time> RedemptionService::TerminalEnrolledAt(
+    const grpc::CallbackServerContext& context) {
+  ASSIGN_OR_RETURN(storage::Identity caller, access().Caller(context));
+  return caller.created_at;
+}
+
 grpc::ServerUnaryReactor* RedemptionService::Redeem(
     grpc::CallbackServerContext* context, const v1::RedeemRequest* request,
     v1::RedeemResponse* response) {
@@ -135,6 +142,14 @@ grpc::ServerUnaryReactor* RedemptionService::Redeem(
     if (absl::Status admitted = guard_.Admit(request->terminal_id(), 1);
         !admitted.ok()) {
       input = admitted;
+    }
+  }
+  if (input.ok() && input->command.scanned_at) {
+    absl::StatusOr<absl::Time> enrolled = TerminalEnrolledAt(*context);
+    if (enrolled.ok()) {
+      input->command.terminal_enrolled_at = *enrolled;
+    } else {
+      input = enrolled.status();
     }
   }
   if (!input.ok()) {
@@ -173,6 +188,20 @@ grpc::ServerUnaryReactor* RedemptionService::RedeemBatch(
   // An upload costs one token per item.
   if (status.ok())
     status = guard_.Admit(request->terminal_id(), request->items_size());
+  // Offline uploads: scans no older than the terminal.
+  absl::Time enrolled_at = absl::InfinitePast();
+  if (status.ok() &&
+      std::any_of(request->items().begin(), request->items().end(),
+                  [](const v1::RedeemBatchItem& item) {
+                    return item.has_scanned_at();
+                  })) {
+    absl::StatusOr<absl::Time> enrolled = TerminalEnrolledAt(*context);
+    if (enrolled.ok()) {
+      enrolled_at = *enrolled;
+    } else {
+      status = enrolled.status();
+    }
+  }
   if (!status.ok()) {
     reactor->Finish(ToGrpcStatus(status));
     return reactor;
@@ -215,7 +244,8 @@ grpc::ServerUnaryReactor* RedemptionService::RedeemBatch(
                      // CheckBatch accepted every item's scan time against
                      // this `now`.
                      .scanned_at = *ParseScanTime("", item.has_scanned_at(),
-                                                  item.scanned_at(), now)},
+                                                  item.scanned_at(), now),
+                     .terminal_enrolled_at = enrolled_at},
          .done = [this, completion, result, serial, submitted = absl::Now()](
                      absl::StatusOr<storage::RedeemOutcome> outcome) {
            metrics_.ObserveDurable(absl::Now() - submitted);
@@ -246,10 +276,8 @@ RedemptionService::RedeemStream(grpc::CallbackServerContext* context) {
   return new RedeemStreamReactor(
       store_, metrics_, guard_,
       [this, context](const v1::RedeemRequest& request) {
-        return access()
-            .Admit(*context, "/passclear.v1.RedemptionService/RedeemStream",
-                   &request)
-            .status();
+        return access().Admit(
+            *context, "/passclear.v1.RedemptionService/RedeemStream", &request);
       });
 }
 

@@ -40,6 +40,10 @@ class RedemptionService final : public GuardedService<v1::RedemptionService> {
       v1::CancelRedemptionResponse* response) override;
 
  private:
+  // When the caller (a terminal) was enrolled: no scan of its is older.
+  absl::StatusOr<absl::Time> TerminalEnrolledAt(
+      const grpc::CallbackServerContext& context);
+
   storage::PassStore& store_;
   const size_t max_batch_items_;
   RedemptionMetrics& metrics_;

@@ -95,6 +95,9 @@ ABSL_FLAG(uint32_t, min_free_disk_mb, 256,
 ABSL_FLAG(std::string, backup_dir, "",
           "directory the CreateBackup call writes backups to, best on another "
           "disk; empty: <data_dir>-backups beside the data directory");
+ABSL_FLAG(absl::Duration, max_offline_scan_age, absl::Hours(24 * 7),
+          "how old an offline scan (scanned_at) may be when it reaches the "
+          "server; older ones are answered SCAN_TOO_OLD");
 ABSL_FLAG(absl::Duration, cancel_window, absl::Minutes(15),
           "how long after a redemption its terminal may cancel it");
 ABSL_FLAG(std::string, durability, "sync",
@@ -331,6 +334,7 @@ int Run() {
       .writer_lanes = WriterLanes(absl::GetFlag(FLAGS_writer_lanes)),
       .sync_writes = durability == "sync",
       .cancel_window = absl::GetFlag(FLAGS_cancel_window),
+      .max_scan_age = absl::GetFlag(FLAGS_max_offline_scan_age),
       .block_cache_bytes = size_t{absl::GetFlag(FLAGS_block_cache_mb)} << 20,
       .min_free_disk_bytes = uint64_t{absl::GetFlag(FLAGS_min_free_disk_mb)}
                              << 20,

@@ -64,4 +64,24 @@ std::string BatchStatement(const ClaimBatch& batch) {
   return text;
 }
 
+std::string ProgrammeRefundStatement(const Programme& programme,
+                                     const UsageReport& usage,
+                                     uint32_t signing_key_version) {
+  const ProgrammeCounters& counters = usage.counters;
+  return absl::StrCat(
+      "passclear programme refund statement v1\n",
+      "programme_id: ", programme.id, "\n", "sponsor: ", programme.sponsor,
+      "\n", "name: ", programme.name, "\n",
+      "face_value_cents: ", programme.face_value_cents, "\n",
+      "valid_from: ", StatementTime(programme.valid_from), "\n",
+      "valid_until: ", StatementTime(programme.valid_until), "\n",
+      "closed_at: ", StatementTime(*programme.closed_at), "\n",
+      "as_of: ", StatementTime(usage.as_of), "\n", "issued: ", counters.issued,
+      "\n", "redeemed: ", counters.redeemed, "\n", "voided: ", counters.voided,
+      "\n", "expired_unused: ", usage.expired_unused, "\n",
+      "redeemed_value_cents: ", usage.redeemed_value_cents, "\n",
+      "refund_due_cents: ", usage.refund_due_cents, "\n",
+      "signing_key_version: ", signing_key_version, "\n");
+}
+
 }  // namespace passclear::storage

@@ -15,6 +15,7 @@
 #include <string>
 
 #include "storage/records.h"
+#include "storage/usage_report.h"
 
 typedef struct evp_md_ctx_st EVP_MD_CTX;
 
@@ -44,6 +45,12 @@ class LinesDigest {
 // batch, venue, cycle, times, counts, totals per programme, the lines'
 // digest in hex and the signing key's version.
 std::string BatchStatement(const ClaimBatch& batch);
+
+// The refund statement of a closed programme, signed with the statement
+// key of `signing_key_version`: what the sponsor is owed back and why.
+std::string ProgrammeRefundStatement(const Programme& programme,
+                                     const UsageReport& usage,
+                                     uint32_t signing_key_version);
 
 }  // namespace passclear::storage
 

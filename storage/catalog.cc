@@ -103,9 +103,35 @@ void Catalog::PutProgramme(Programme programme) {
   programmes_[shared->id] = std::move(shared);
 }
 
+std::shared_ptr<const Venue> Catalog::FindVenueBySiret(
+    absl::string_view siret) const {
+  absl::ReaderMutexLock lock(&mu_);
+  auto id = venue_by_siret_.find(siret);
+  if (id == venue_by_siret_.end()) return nullptr;
+  auto venue = venues_.find(id->second);
+  return venue == venues_.end() ? nullptr : venue->second;
+}
+
+std::vector<std::shared_ptr<const Venue>> Catalog::ListVenues(
+    uint64_t after_id, size_t limit,
+    const std::function<bool(const Venue&)>& keep) const {
+  std::vector<std::shared_ptr<const Venue>> venues;
+  absl::ReaderMutexLock lock(&mu_);
+  for (auto it = venues_by_id_.upper_bound(after_id);
+       it != venues_by_id_.end() && venues.size() < limit; ++it) {
+    if (keep(*it->second)) venues.push_back(it->second);
+  }
+  return venues;
+}
+
 void Catalog::PutVenue(Venue venue) {
   auto shared = std::make_shared<const Venue>(std::move(venue));
   absl::MutexLock lock(&mu_);
+  // A venue's SIRET never changes. The lowest id keeps a SIRET that older
+  // stores gave several venues.
+  auto [owner, inserted] = venue_by_siret_.emplace(shared->siret, shared->id);
+  if (!inserted && owner->second > shared->id) owner->second = shared->id;
+  venues_by_id_[shared->id] = shared;
   venues_[shared->id] = std::move(shared);
 }
 

@@ -210,6 +210,13 @@ absl::StatusOr<std::unique_ptr<Database>> Database::Open(
   return database;
 }
 
+absl::Status Database::WriteSynced(rocksdb::WriteBatch& batch,
+                                   absl::string_view what) const {
+  rocksdb::WriteOptions options;
+  options.sync = true;
+  return Write(options, &batch, what);
+}
+
 absl::Status Database::Write(const rocksdb::WriteOptions& options,
                              rocksdb::WriteBatch* batch,
                              absl::string_view what) const {

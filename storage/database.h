@@ -73,6 +73,9 @@ class Database {
   [[nodiscard]] absl::Status Write(const rocksdb::WriteOptions& options,
                                    rocksdb::WriteBatch* batch,
                                    absl::string_view what) const;
+  // Write with the WAL synced first: what every acknowledged change uses.
+  [[nodiscard]] absl::Status WriteSynced(rocksdb::WriteBatch& batch,
+                                         absl::string_view what) const;
   rocksdb::ColumnFamilyHandle* Family(FixedFamily family) const {
     return fixed_[static_cast<int>(family)];
   }

@@ -71,6 +71,12 @@ inline constexpr char kMetaNextBookletId[] = "next_booklet_id";
 inline constexpr char kMetaNextVenueId[] = "next_venue_id";
 inline constexpr char kMetaNextSerial[] = "next_serial";
 inline constexpr char kMetaClearingCycle[] = "clearing_cycle";
+// Followed by a venue id and a change number (IdKey each): VenueChange.
+inline constexpr char kMetaVenueChangePrefix[] = "venue_change/";
+inline constexpr char kMetaStoreId[] = "store_id";
+inline constexpr char kMetaNextPaymentFile[] = "next_payment_file";
+// Followed by a payment file's message id: the PaymentFile.
+inline constexpr char kMetaPaymentFilePrefix[] = "payment_file/";
 // Followed by a programme id (IdKey): its history is being or was purged.
 inline constexpr char kMetaPurgedProgrammePrefix[] = "purged_programme/";
 

@@ -32,6 +32,7 @@ struct OperationContext {
   ClearingState* clearing = nullptr;
   absl::Duration cancel_window;
   absl::Duration answer_ttl;
+  absl::Duration max_scan_age;
   // Called with a batch that a redemption found full, to be closed.
   std::function<void(uint64_t batch_id)> close_full_batch;
 };

@@ -92,6 +92,7 @@ absl::StatusOr<std::unique_ptr<PassStore>> PassStore::Open(
   RETURN_IF_ERROR(store->catalog_.Load(*store->database_));
   RETURN_IF_ERROR(store->LoadCounters());
   RETURN_IF_ERROR(store->LoadClearing());
+  RETURN_IF_ERROR(store->LoadPaymentFiles());
   PassStore* raw = store.get();
   store->operation_context_ = {
       .catalog = &store->catalog_,
@@ -99,6 +100,7 @@ absl::StatusOr<std::unique_ptr<PassStore>> PassStore::Open(
       .clearing = &store->clearing_,
       .cancel_window = opts.cancel_window,
       .answer_ttl = opts.answer_ttl,
+      .max_scan_age = opts.max_scan_age,
       .close_full_batch = [raw](uint64_t id) { raw->QueueFullBatch(id); }};
   for (uint32_t lane = 0; lane < opts.writer_lanes; ++lane) {
     store->lanes_.push_back(std::make_unique<WriterLane>(

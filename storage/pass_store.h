@@ -54,6 +54,10 @@ struct PassStoreOptions {
   // power cut: for experiments only.
   bool sync_writes = true;
   absl::Duration cancel_window = absl::Minutes(15);
+  // An offline scan older than this when it reaches the server is refused
+  // as SCAN_TOO_OLD: a terminal's clock is trusted only so far.
+  // The server's --max_offline_scan_age sets it (7 days by default).
+  absl::Duration max_scan_age = absl::InfiniteDuration();
   size_t max_group_size = 512;
   size_t max_queue_depth = 50000;
   size_t block_cache_bytes = size_t{512} << 20;
@@ -105,6 +109,39 @@ struct CycleClose {
   int64_t total_cents = 0;
 };
 
+// How messages name a batch status: "open", "closed, awaiting payment", ...
+absl::string_view BatchStatusName(BatchStatus status);
+
+// One transfer of a payment file being made: the batch, the venue it pays
+// and the transfer's end-to-end id (new for each payment attempt).
+struct PlannedTransfer {
+  ClaimBatch batch;
+  std::shared_ptr<const Venue> venue;
+  std::string end_to_end_id;
+};
+
+// What an export decided, for the builder of the file's bytes.
+struct PaymentFilePlan {
+  std::string message_id;
+  absl::Time created_at;
+  std::vector<PlannedTransfer> transfers;
+};
+using PaymentFileBuilder =
+    std::function<absl::StatusOr<std::string>(const PaymentFilePlan&)>;
+
+// What became of a booklet's passes (those this instance owns).
+struct BookletPasses {
+  uint32_t redeemed = 0;
+  uint32_t voided = 0;
+};
+
+// A text and its Ed25519 signature by the store's statement key.
+struct SignedStatement {
+  std::string text;
+  std::string signature;  // 64 raw bytes
+  uint32_t signing_key_version = 0;
+};
+
 // What CreateProgramme needs; validated field by field.
 struct ProgrammeSpec {
   std::string sponsor;
@@ -114,10 +151,13 @@ struct ProgrammeSpec {
   absl::Time valid_until = absl::InfinitePast();
   std::optional<absl::Duration> grace_period;  // default 31 days
   std::string territory;                       // optional
+  // Distribution stops this long before valid_until; default 15 days.
+  std::optional<absl::Duration> distribution_stop;
 };
 
 // What RegisterVenue needs; validated field by field. Every field is
-// required: a venue must be payable before it is registered.
+// required: a venue must be payable before it is registered. A SIRET is
+// registered once.
 struct VenueSpec {
   std::string name;
   std::vector<uint64_t> accepted_programme_ids;
@@ -129,6 +169,26 @@ struct VenueSpec {
   std::string siret;
   std::string iban;  // spaces and lower case accepted
   std::string bic;
+};
+
+// What UpdateVenue changes: the fields set, each validated as at
+// registration. A venue's SIRET identifies it and never changes.
+struct VenueUpdate {
+  std::optional<std::string> name;
+  std::optional<std::string> address;
+  std::optional<std::string> iban;
+  std::optional<std::string> bic;
+  std::optional<std::vector<uint64_t>> accepted_programme_ids;
+  std::optional<std::vector<std::string>> accepted_territories;
+  std::string reason;      // required, for the history
+  std::string changed_by;  // the caller
+};
+
+// Which venues ListVenues returns; unset fields select every venue.
+struct VenueFilter {
+  std::optional<std::string> territory;  // accepts this territory
+  std::optional<uint64_t> programme_id;  // lists this programme
+  std::optional<VenueStatus> status;
 };
 
 struct ClaimLineEntry {
@@ -208,6 +268,24 @@ class PassStore {
   // venues); errors name the venue's index. Ids are consecutive.
   [[nodiscard]] absl::StatusOr<std::vector<Venue>> RegisterVenues(
       const std::vector<VenueSpec>& specs);
+  // Changes a venue's name, address, payment details or accepted
+  // programmes and territories, in one atomic write with one history
+  // record per changed field. Batches exported from then on (including a
+  // resubmitted one) pay the new account. Setting a field to its value is
+  // no change and records nothing.
+  struct VenueUpdated {
+    Venue venue;
+    std::vector<VenueChange> changes;  // this call's
+  };
+  [[nodiscard]] absl::StatusOr<VenueUpdated> UpdateVenue(
+      uint64_t venue_id, const VenueUpdate& update);
+  // The changes of a venue, oldest first.
+  [[nodiscard]] absl::StatusOr<std::vector<VenueChange>> VenueHistory(
+      uint64_t venue_id) const;
+  // Up to `limit` venues with ids above `after_id` that `filter` selects.
+  std::vector<std::shared_ptr<const Venue>> ListVenues(
+      uint64_t after_id, size_t limit, const VenueFilter& filter) const;
+
   // Registered -> labelled; labelled -> suspended; suspended -> labelled.
   // Any other change is FAILED_PRECONDITION, saying the venue's status.
   [[nodiscard]] absl::StatusOr<Venue> LabelVenue(uint64_t venue_id);
@@ -222,6 +300,7 @@ class PassStore {
       const std::string& distributor_reference);
   [[nodiscard]] absl::StatusOr<Booklet> ReturnBooklet(uint64_t booklet_id);
   // Up to `limit` booklets with ids from `first_booklet_id` on, in id order.
+  [[nodiscard]] absl::StatusOr<Booklet> ReadBooklet(uint64_t booklet_id) const;
   [[nodiscard]] absl::StatusOr<std::vector<Booklet>> ListBooklets(
       uint64_t first_booklet_id, size_t limit) const;
 
@@ -282,6 +361,37 @@ class PassStore {
   // Puts a rejected batch back in the log, at a new position.
   [[nodiscard]] absl::StatusOr<ClaimBatch> ResubmitBatch(uint64_t batch_id);
 
+  // --- Payment files (pass_store_payments.cc) ---
+  // Makes the payment file of `batch_ids` (distinct, each closed and its
+  // venue with payment details) with `build`, and records it with each
+  // batch in one atomic write before returning it: a batch is in one file
+  // at a time, until the mandatary rejects it. Asked again for exactly the
+  // batches of a file still awaiting its answer, returns that file as it
+  // was (a lost answer; a bank refuses the repeated message id). A batch in
+  // another pending file: FAILED_PRECONDITION naming that file.
+  // `instance` (a partitioned scheme's instance name, or empty) goes into
+  // the end-to-end ids, since batch ids are per instance.
+  [[nodiscard]] absl::StatusOr<PaymentFile> ExportPaymentFile(
+      const std::vector<uint64_t>& batch_ids, absl::string_view instance,
+      const PaymentFileBuilder& build);
+  [[nodiscard]] absl::StatusOr<PaymentFile> ReadPaymentFile(
+      absl::string_view message_id) const;
+  // This store's own id (random, made when the store was created), part
+  // of every payment file's message id.
+  const std::string& StoreId() const { return store_id_; }
+
+  // --- Booklets and refunds (pass_store_booklets.cc) ---
+  [[nodiscard]] absl::StatusOr<BookletPasses> CountBookletPasses(
+      const Booklet& booklet) const;
+  // Up to `limit` booklets of a programme with ids above
+  // `after_booklet_id`, by id.
+  [[nodiscard]] absl::StatusOr<std::vector<Booklet>> ListProgrammeBooklets(
+      uint64_t programme_id, uint64_t after_booklet_id, size_t limit) const;
+  // The signed refund statement of a closed programme (FAILED_PRECONDITION
+  // while it is open), from its counters now.
+  [[nodiscard]] absl::StatusOr<SignedStatement> RefundStatement(
+      uint64_t programme_id) const;
+
   // Every statement signing key, oldest first (public halves matter).
   std::vector<SigningKey> SigningKeys() const;
   // Statements of batches closed from now on are signed with a new key.
@@ -305,7 +415,15 @@ class PassStore {
  private:
   explicit PassStore(PassStoreOptions options);
   [[nodiscard]] absl::Status LoadCounters();
-  [[nodiscard]] absl::StatusOr<Booklet> ReadBooklet(uint64_t booklet_id) const;
+  // Reads the store id and the payment file counter; makes the id once.
+  [[nodiscard]] absl::Status LoadPaymentFiles();
+  // The booklet's passes this instance owns: what its usage counters count
+  // (the scheme's totals are the sum over the instances).
+  int64_t OwnedPasses(const Booklet& booklet) const;
+  // FAILED_PRECONDITION when `booklet` may not be handed out: its
+  // programme is closed or past its distribution deadline, or it holds
+  // voided passes.
+  [[nodiscard]] absl::Status CheckDistributable(const Booklet& booklet) const;
   // Writes a booklet handed to (`passes` > 0) or taken back from
   // (`passes` < 0) `distributor`, with the usage counters that follow.
   [[nodiscard]] absl::StatusOr<Booklet> WriteAllocationLocked(
@@ -323,6 +441,11 @@ class PassStore {
   WriterLane& LaneFor(uint64_t serial);
   [[nodiscard]] absl::StatusOr<Venue> VenueFromSpec(
       const VenueSpec& spec) const;
+  // ALREADY_EXISTS when a venue to register has the SIRET of a venue
+  // registered before or of an earlier one of `venues`.
+  [[nodiscard]] absl::Status CheckSiretsUnusedLocked(
+      const std::vector<Venue>& venues) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(admin_mu_);
   // Gives the venues their ids and writes them in one atomic write.
   [[nodiscard]] absl::StatusOr<std::vector<Venue>> WriteNewVenues(
       std::vector<Venue> venues);
@@ -376,6 +499,8 @@ class PassStore {
   mutable absl::Mutex backlog_mu_;
   mutable uint64_t settled_below_ ABSL_GUARDED_BY(backlog_mu_) = 1;
   std::vector<SigningKey> signing_keys_ ABSL_GUARDED_BY(clearing_mu_);
+  std::string store_id_;  // set once at open
+  uint64_t next_payment_file_ ABSL_GUARDED_BY(clearing_mu_) = 1;
   absl::Mutex scheduler_mu_;
   absl::Mutex purge_mu_;  // one purge at a time (scheduler, tests)
   std::vector<uint64_t> full_batches_ ABSL_GUARDED_BY(scheduler_mu_);

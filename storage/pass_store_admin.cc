@@ -2,6 +2,7 @@
 // validates its whole input first, then writes everything in one synced
 // WriteBatch; voiding goes through the writer lanes, one pass at a time.
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/synchronization/blocking_counter.h"
 #include "storage/code_tag.h"
 #include "storage/key_codec.h"
@@ -22,6 +23,18 @@ constexpr int64_t kMaxFaceValueCents = 100'000;
 constexpr absl::Duration kDefaultGracePeriod = absl::Hours(24 * 31);
 constexpr absl::Duration kMaxGracePeriod = absl::Hours(24 * 366);
 constexpr size_t kMaxAcceptedProgrammes = 1000;
+constexpr absl::Duration kDefaultDistributionStop = absl::Hours(24 * 15);
+
+// After closing, a programme is only read, cleared and refunded.
+absl::Status RefuseIfClosed(const Programme& programme,
+                            absl::string_view refused) {
+  if (!programme.closed_at) return absl::OkStatus();
+  return absl::FailedPreconditionError(absl::StrCat(
+      "programme ", programme.id, " was closed on ",
+      FormatUtc(*programme.closed_at), ": ", refused,
+      " is refused; after closing only reading, clearing what was redeemed "
+      "and the refund remain"));
+}
 
 absl::Status CheckName(absl::string_view field, absl::string_view value) {
   if (value.empty()) {
@@ -88,6 +101,19 @@ absl::StatusOr<Programme> PassStore::CreateProgramme(
                      absl::ToInt64Seconds(grace)));
   }
 
+  const absl::Duration stop =
+      absl::Trunc(spec.distribution_stop.value_or(kDefaultDistributionStop),
+                  absl::Seconds(1));
+  // The default applies as it is, even to a programme shorter than it
+  // (whose booklets then cannot be handed out); a chosen period must fit.
+  if (spec.distribution_stop && (stop < absl::ZeroDuration() ||
+                                 stop > spec.valid_until - spec.valid_from)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "distribution_stop_days: must be between 0 and the validity period (",
+        absl::ToInt64Hours(spec.valid_until - spec.valid_from) / 24,
+        " days), got ", absl::ToInt64Hours(stop) / 24));
+  }
+
   absl::MutexLock lock(&admin_mu_);
   Programme programme{
       .id = next_programme_id_,
@@ -98,7 +124,8 @@ absl::StatusOr<Programme> PassStore::CreateProgramme(
       .valid_until = ToStoredPrecision(spec.valid_until),
       .grace_period = grace,
       .keys = {{.version = 1, .secret = NewKeySecret(next_programme_id_, 1)}},
-      .territory = spec.territory};
+      .territory = spec.territory,
+      .distribution_stop = stop};
   rocksdb::WriteBatch batch;
   batch.Put(database_->Family(FixedFamily::kProgrammes), IdKey(programme.id),
             EncodeProgramme(programme));
@@ -187,6 +214,7 @@ absl::StatusOr<Programme> PassStore::RotateProgrammeKey(uint64_t programme_id) {
     return absl::NotFoundError(
         absl::StrCat("programme_id: no programme ", programme_id));
   }
+  RETURN_IF_ERROR(RefuseIfClosed(*current, "a new key"));
   Programme rotated = *current;
   const uint32_t version =
       rotated.keys.empty() ? 1 : rotated.keys.back().version + 1;
@@ -204,6 +232,7 @@ absl::StatusOr<std::vector<Booklet>> PassStore::IssueBooklets(
     return absl::NotFoundError(
         absl::StrCat("programme_id: no programme ", programme_id));
   }
+  RETURN_IF_ERROR(RefuseIfClosed(*programme, "issuing booklets"));
   if (booklet_count < 1 || booklet_count > kMaxBookletsPerIssue) {
     return absl::InvalidArgumentError(
         absl::StrCat("booklet_count: must be between 1 and ",
@@ -365,6 +394,7 @@ absl::StatusOr<std::vector<Venue>> PassStore::RegisterVenues(
 absl::StatusOr<std::vector<Venue>> PassStore::WriteNewVenues(
     std::vector<Venue> venues) {
   absl::MutexLock lock(&admin_mu_);
+  RETURN_IF_ERROR(CheckSiretsUnusedLocked(venues));
   rocksdb::WriteBatch batch;
   uint64_t id = next_venue_id_;
   for (Venue& venue : venues) {
@@ -473,13 +503,67 @@ absl::StatusOr<Booklet> PassStore::AllocateBooklet(
         FormatUtc(booklet.distributor->allocated_at),
         "; take it back to the reserve first"));
   }
+  RETURN_IF_ERROR(CheckDistributable(booklet));
   booklet.distributor = Distributor{.name = distributor_name,
                                     .reference = distributor_reference,
                                     .allocated_at = ToStoredPrecision(Now())};
   const Distributor distributor = *booklet.distributor;
-  const int64_t passes = booklet.size;
+  const int64_t passes = OwnedPasses(booklet);
   return WriteAllocationLocked(std::move(booklet), distributor, passes,
                                "allocating a booklet");
+}
+
+int64_t PassStore::OwnedPasses(const Booklet& booklet) const {
+  int64_t owned = 0;
+  for (uint64_t serial = booklet.first_serial;
+       serial < booklet.first_serial + booklet.size; ++serial) {
+    if (OwnsSerial(serial)) ++owned;
+  }
+  return owned;
+}
+
+absl::Status PassStore::CheckDistributable(const Booklet& booklet) const {
+  std::shared_ptr<const Programme> programme =
+      catalog_.FindProgramme(booklet.programme_id);
+  if (programme == nullptr) {
+    return absl::DataLossError(absl::StrCat("booklet ", booklet.id,
+                                            " names no programme (",
+                                            booklet.programme_id, ")"));
+  }
+  RETURN_IF_ERROR(RefuseIfClosed(*programme, "handing out a booklet"));
+  if (Now() >= programme->distribution_ends()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "programme ", programme->id, " is valid until ",
+        FormatUtc(programme->valid_until), ": distribution stopped on ",
+        FormatUtc(programme->distribution_ends()), ", ",
+        FormatDays(programme->distribution_stop),
+        " before the end, so that holders can still use their passes; "
+        "extend the programme by amendment to hand out more"));
+  }
+  // A booklet reported lost or stolen (its passes voided) stays out of
+  // circulation: handed out, its passes would count as distributed.
+  std::vector<uint64_t> voided;
+  for (uint64_t serial = booklet.first_serial;
+       serial < booklet.first_serial + booklet.size; ++serial) {
+    if (!OwnsSerial(serial)) continue;  // another instance's to judge
+    std::string bytes;
+    rocksdb::Status read = database_->db()->Get(rocksdb::ReadOptions(),
+                                                database_->PassFamily(serial),
+                                                PassKey(serial), &bytes);
+    if (read.IsNotFound()) continue;
+    RETURN_IF_ERROR(FromRocksDb(read, "reading a pass"));
+    ASSIGN_OR_RETURN(PassRecord pass, DecodePass(bytes));
+    if (pass.state == PassState::kVoided) voided.push_back(serial);
+  }
+  if (!voided.empty()) {
+    std::vector<std::string> serials;
+    for (uint64_t serial : voided) serials.push_back(FormatSerial(serial));
+    return absl::FailedPreconditionError(
+        absl::StrCat("booklet ", booklet.id, " holds voided passes (",
+                     absl::StrJoin(serials, ", "),
+                     "): a booklet reported lost or stolen is not handed out"));
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<Booklet> PassStore::ReturnBooklet(uint64_t booklet_id) {
@@ -490,7 +574,7 @@ absl::StatusOr<Booklet> PassStore::ReturnBooklet(uint64_t booklet_id) {
         "booklet ", booklet_id, " is already in the sponsor's reserve"));
   }
   const Distributor distributor = *booklet.distributor;
-  const int64_t passes = booklet.size;
+  const int64_t passes = OwnedPasses(booklet);
   booklet.distributor.reset();
   return WriteAllocationLocked(std::move(booklet), distributor, -passes,
                                "returning a booklet");

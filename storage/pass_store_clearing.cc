@@ -53,6 +53,15 @@ absl::Status BatchNotFound(uint64_t batch_id) {
   return absl::NotFoundError(absl::StrCat("batch_id: no batch ", batch_id));
 }
 
+template <typename Record>
+absl::StatusOr<Record> DecodeValue(
+    absl::StatusOr<Record> (*decode)(absl::string_view),
+    const rocksdb::Slice& value) {
+  return decode(absl::string_view(value.data(), value.size()));
+}
+
+}  // namespace
+
 absl::string_view BatchStatusName(BatchStatus status) {
   switch (status) {
     case BatchStatus::kOpen:
@@ -68,15 +77,6 @@ absl::string_view BatchStatusName(BatchStatus status) {
   }
   return "unknown";
 }
-
-template <typename Record>
-absl::StatusOr<Record> DecodeValue(
-    absl::StatusOr<Record> (*decode)(absl::string_view),
-    const rocksdb::Slice& value) {
-  return decode(absl::string_view(value.data(), value.size()));
-}
-
-}  // namespace
 
 absl::Status PassStore::LoadClearing() {
   rocksdb::DB& db = *database_->db();
@@ -450,6 +450,7 @@ absl::StatusOr<ClaimBatch> PassStore::AcknowledgeBatch(
                      batch.total_cents, " cents, got ", amount_paid_cents));
   }
   batch.status = BatchStatus::kPaid;
+  batch.in_payment_file = false;  // its file is answered
   batch.payment_reference = payment_reference;
   batch.amount_paid_cents = amount_paid_cents;
   batch.paid_at = ToStoredPrecision(Now());
@@ -479,6 +480,9 @@ absl::StatusOr<ClaimBatch> PassStore::RejectBatch(uint64_t batch_id,
                      "; only a closed batch awaiting payment can be rejected"));
   }
   batch.status = BatchStatus::kRejected;
+  // Its file is answered: a resubmission goes into a new file, with a new
+  // message id and end-to-end id.
+  batch.in_payment_file = false;
   batch.rejection_reason = reason;
   batch.rejected_at = ToStoredPrecision(Now());
   rocksdb::WriteBatch writes;

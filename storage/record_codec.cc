@@ -89,6 +89,7 @@ bool IsKnownResult(OperationKind operation, uint8_t result) {
     case RedeemResult::kVenueNotAllowed:
     case RedeemResult::kVoided:
     case RedeemResult::kProgrammeClosed:
+    case RedeemResult::kScanTooOld:
       return true;
   }
   return false;
@@ -98,7 +99,7 @@ bool IsKnownResult(OperationKind operation, uint8_t result) {
 
 std::string EncodeProgramme(const Programme& programme) {
   ValueWriter writer;
-  writer.U8(kProgrammeFormatV3)
+  writer.U8(kProgrammeFormatV4)
       .U64(programme.id)
       .String(programme.sponsor)
       .String(programme.name)
@@ -119,14 +120,15 @@ std::string EncodeProgramme(const Programme& programme) {
   for (const ProgrammeKey& key : programme.keys) {
     writer.U32(key.version).String(key.secret);
   }
-  writer.String(programme.territory);
+  writer.String(programme.territory)
+      .I64(absl::ToInt64Seconds(programme.distribution_stop));
   return writer.Finish();
 }
 
 absl::StatusOr<Programme> DecodeProgramme(absl::string_view bytes) {
   ValueReader reader(bytes);
   ASSIGN_OR_RETURN(const uint8_t version,
-                   ReadVersion(reader, "programme", kProgrammeFormatV3));
+                   ReadVersion(reader, "programme", kProgrammeFormatV4));
   Programme programme;
   int64_t grace_seconds = 0;
   bool ok = reader.U64(programme.id) && reader.String(programme.sponsor) &&
@@ -164,6 +166,12 @@ absl::StatusOr<Programme> DecodeProgramme(absl::string_view bytes) {
   // Version 3 appends the territory.
   if (ok && version >= kProgrammeFormatV3) {
     ok = reader.String(programme.territory);
+  }
+  // Version 4 appends the distribution stop; earlier ones have the default.
+  if (ok && version >= kProgrammeFormatV4) {
+    int64_t stop_seconds = 0;
+    ok = reader.I64(stop_seconds);
+    programme.distribution_stop = absl::Seconds(stop_seconds);
   }
   RETURN_IF_ERROR(FinishDecoding(ok, reader, "programme"));
   programme.grace_period = absl::Seconds(grace_seconds);
@@ -409,7 +417,8 @@ absl::StatusOr<StoredAnswer> DecodeStoredAnswer(absl::string_view bytes) {
 }
 
 std::string EncodeClaimBatch(const ClaimBatch& batch) {
-  ValueWriter writer = Versioned();
+  ValueWriter writer;
+  writer.U8(kClaimBatchFormatV2);
   writer.U64(batch.id)
       .U64(batch.venue_id)
       .U64(batch.cycle)
@@ -430,13 +439,20 @@ std::string EncodeClaimBatch(const ClaimBatch& batch) {
       .I64(batch.amount_paid_cents)
       .Time(batch.paid_at)
       .String(batch.rejection_reason)
-      .Time(batch.rejected_at);
+      .Time(batch.rejected_at)
+      .String(batch.payment_file_id)
+      .String(batch.end_to_end_id)
+      .String(batch.paid_to_iban)
+      .Time(batch.exported_at)
+      .U32(batch.payment_attempts)
+      .U8(batch.in_payment_file ? 1 : 0);
   return writer.Finish();
 }
 
 absl::StatusOr<ClaimBatch> DecodeClaimBatch(absl::string_view bytes) {
   ValueReader reader(bytes);
-  RETURN_IF_ERROR(StartDecoding(reader, "claim batch"));
+  ASSIGN_OR_RETURN(const uint8_t version,
+                   ReadVersion(reader, "claim batch", kClaimBatchFormatV2));
   ClaimBatch batch;
   uint8_t status = 0;
   uint32_t subtotal_count = 0;
@@ -458,6 +474,17 @@ absl::StatusOr<ClaimBatch> DecodeClaimBatch(absl::string_view bytes) {
        reader.String(batch.payment_reference) &&
        reader.I64(batch.amount_paid_cents) && reader.Time(batch.paid_at) &&
        reader.String(batch.rejection_reason) && reader.Time(batch.rejected_at);
+  // Version 1 predates payment files: such a batch was never exported by
+  // the store.
+  uint8_t in_payment_file = 0;
+  if (version >= kClaimBatchFormatV2) {
+    ok = ok && reader.String(batch.payment_file_id) &&
+         reader.String(batch.end_to_end_id) &&
+         reader.String(batch.paid_to_iban) && reader.Time(batch.exported_at) &&
+         reader.U32(batch.payment_attempts) && reader.U8(in_payment_file) &&
+         in_payment_file <= 1;
+  }
+  batch.in_payment_file = in_payment_file == 1;
   RETURN_IF_ERROR(FinishDecoding(ok, reader, "claim batch"));
   if (status < static_cast<uint8_t>(BatchStatus::kOpen) ||
       status > static_cast<uint8_t>(BatchStatus::kEmpty)) {
@@ -465,6 +492,57 @@ absl::StatusOr<ClaimBatch> DecodeClaimBatch(absl::string_view bytes) {
   }
   batch.status = static_cast<BatchStatus>(status);
   return batch;
+}
+
+std::string EncodeVenueChange(const VenueChange& change) {
+  return Versioned()
+      .Time(change.at)
+      .String(change.changed_by)
+      .String(change.field)
+      .String(change.old_value)
+      .String(change.new_value)
+      .String(change.reason)
+      .Finish();
+}
+
+absl::StatusOr<VenueChange> DecodeVenueChange(absl::string_view bytes) {
+  ValueReader reader(bytes);
+  RETURN_IF_ERROR(StartDecoding(reader, "venue change"));
+  VenueChange change;
+  bool ok = reader.Time(change.at) && reader.String(change.changed_by) &&
+            reader.String(change.field) && reader.String(change.old_value) &&
+            reader.String(change.new_value) && reader.String(change.reason);
+  RETURN_IF_ERROR(FinishDecoding(ok, reader, "venue change"));
+  return change;
+}
+
+std::string EncodePaymentFile(const PaymentFile& file) {
+  ValueWriter writer = Versioned();
+  writer.U64(file.number)
+      .String(file.message_id)
+      .Time(file.created_at)
+      .U32(static_cast<uint32_t>(file.batch_ids.size()));
+  for (uint64_t id : file.batch_ids) writer.U64(id);
+  writer.I64(file.total_cents).String(file.xml);
+  return writer.Finish();
+}
+
+absl::StatusOr<PaymentFile> DecodePaymentFile(absl::string_view bytes) {
+  ValueReader reader(bytes);
+  RETURN_IF_ERROR(StartDecoding(reader, "payment file"));
+  PaymentFile file;
+  uint32_t batch_count = 0;
+  bool ok = reader.U64(file.number) && reader.String(file.message_id) &&
+            reader.Time(file.created_at) && reader.U32(batch_count) &&
+            batch_count <= bytes.size() / 8;
+  for (uint32_t i = 0; ok && i < batch_count; ++i) {
+    uint64_t id = 0;
+    ok = reader.U64(id);
+    file.batch_ids.push_back(id);
+  }
+  ok = ok && reader.I64(file.total_cents) && reader.String(file.xml);
+  RETURN_IF_ERROR(FinishDecoding(ok, reader, "payment file"));
+  return file;
 }
 
 std::string EncodeClearingCycle(const ClearingCycle& cycle) {

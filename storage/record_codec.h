@@ -39,6 +39,10 @@ inline constexpr uint8_t kStoredAnswerFormatV2 = 2;
 // Programmes and venues in version 3 append their territories.
 inline constexpr uint8_t kProgrammeFormatV3 = 3;
 inline constexpr uint8_t kVenueFormatV3 = 3;
+// Programmes in version 4 append their distribution stop.
+inline constexpr uint8_t kProgrammeFormatV4 = 4;
+// Claim batches in version 2 append their latest payment file.
+inline constexpr uint8_t kClaimBatchFormatV2 = 2;
 
 std::string EncodeProgramme(const Programme& programme);
 [[nodiscard]] absl::StatusOr<Programme> DecodeProgramme(
@@ -63,6 +67,14 @@ std::string EncodeJournalEntry(const JournalEntry& entry);
 
 std::string EncodeStoredAnswer(const StoredAnswer& answer);
 [[nodiscard]] absl::StatusOr<StoredAnswer> DecodeStoredAnswer(
+    absl::string_view bytes);
+
+std::string EncodeVenueChange(const VenueChange& change);
+[[nodiscard]] absl::StatusOr<VenueChange> DecodeVenueChange(
+    absl::string_view bytes);
+
+std::string EncodePaymentFile(const PaymentFile& file);
+[[nodiscard]] absl::StatusOr<PaymentFile> DecodePaymentFile(
     absl::string_view bytes);
 
 std::string EncodeClaimBatch(const ClaimBatch& batch);

@@ -58,8 +58,14 @@ struct Programme {
   // sponsor's code); empty when the programme names no territory. A venue
   // accepting the territory accepts the programme.
   std::string territory;
+  // Booklets are handed out no later than this long before valid_until
+  // (the operator's rule: 15 days); an extension moves the deadline.
+  absl::Duration distribution_stop = absl::Hours(24 * 15);
 
   absl::Time accepted_until() const { return valid_until + grace_period; }
+  absl::Time distribution_ends() const {
+    return valid_until - distribution_stop;
+  }
   bool operator==(const Programme&) const = default;
 };
 
@@ -117,6 +123,17 @@ struct Venue {
   std::string iban;   // normalised: no spaces, upper case
   std::string bic;
   bool operator==(const Venue&) const = default;
+};
+
+// One field of a venue changed by UpdateVenue: the venue's history.
+struct VenueChange {
+  absl::Time at;
+  std::string changed_by;  // the caller's identity name
+  std::string field;       // "name", "address", "iban", "bic", ...
+  std::string old_value;   // lists are written comma-separated
+  std::string new_value;
+  std::string reason;
+  bool operator==(const VenueChange&) const = default;
 };
 
 // Persisted: never renumber. 2, 4 and 5 are kept for ALLOCATED, CLAIMED
@@ -204,7 +221,31 @@ struct ClaimBatch {
   // Set by the latest rejection.
   std::string rejection_reason;
   absl::Time rejected_at;
+  // The latest payment file that carried the batch (PaymentFile), set by
+  // each export: a batch is in one file at a time until the mandatary
+  // rejects it, and each attempt has its own end-to-end id.
+  std::string payment_file_id;  // the file's message id
+  std::string end_to_end_id;
+  std::string paid_to_iban;  // the venue's IBAN when the file was made
+  absl::Time exported_at;
+  uint32_t payment_attempts = 0;
+  // Its payment file awaits the mandatary's answer: another export of the
+  // batch would pay it twice.
+  bool in_payment_file = false;
   bool operator==(const ClaimBatch&) const = default;
+};
+
+// A SEPA payment file as it was handed to the mandatary, kept so that a
+// lost answer can be fetched again byte for byte and the audit can tell
+// which file carried which batch.
+struct PaymentFile {
+  uint64_t number = 0;     // the store's export counter
+  std::string message_id;  // unique across stores and exports
+  absl::Time created_at;
+  std::vector<uint64_t> batch_ids;  // in the file's order
+  int64_t total_cents = 0;
+  std::string xml;
+  bool operator==(const PaymentFile&) const = default;
 };
 
 // A clearing cycle: every batch opened in it closes at its cut-off.

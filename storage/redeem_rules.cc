@@ -15,6 +15,14 @@ std::string FormatUtc(absl::Time time) {
   return absl::FormatTime("%Y-%m-%d %H:%M:%S UTC", time, absl::UTCTimeZone());
 }
 
+std::string FormatDays(absl::Duration duration) {
+  const int64_t hours = absl::ToInt64Hours(duration);
+  if (hours > 0 && hours % 24 == 0 && duration == absl::Hours(hours)) {
+    return absl::StrCat(hours / 24, hours == 24 ? " day" : " days");
+  }
+  return absl::FormatDuration(duration);
+}
+
 Verdict JudgeRedemption(const RedemptionAttempt& attempt) {
   const std::string serial = FormatSerial(attempt.serial);
   if (attempt.judge_venue) {
@@ -66,6 +74,22 @@ Verdict JudgeRedemption(const RedemptionAttempt& attempt) {
             programme.territory.empty()
                 ? ""
                 : absl::StrCat(" of territory ", programme.territory))};
+  }
+  if (attempt.now - attempt.scanned_at > attempt.max_scan_age) {
+    return {
+        RedeemResult::kScanTooOld,
+        absl::StrCat("pass ", serial, " was scanned on ",
+                     FormatUtc(attempt.scanned_at), ", more than the limit of ",
+                     FormatDays(attempt.max_scan_age),
+                     " for an offline scan to reach the server")};
+  }
+  if (attempt.scanned_at < attempt.terminal_enrolled_at) {
+    return {RedeemResult::kScanTooOld,
+            absl::StrCat("pass ", serial, " is said to be scanned on ",
+                         FormatUtc(attempt.scanned_at), ", before terminal ",
+                         attempt.terminal_id, " was enrolled (",
+                         FormatUtc(attempt.terminal_enrolled_at),
+                         "): the terminal's clock is wrong")};
   }
   if (attempt.scanned_at < programme.valid_from) {
     return {RedeemResult::kNotYetValid,

@@ -25,6 +25,11 @@ struct RedemptionAttempt {
   const Venue* venue = nullptr;  // null: unknown venue
   absl::Time scanned_at;         // the terminal's clock
   absl::Time now;                // the server's clock
+  // An offline scan reaches the server at most this long after it was
+  // made, and is never older than its terminal.
+  absl::Duration max_scan_age = absl::InfiniteDuration();
+  absl::Time terminal_enrolled_at = absl::InfinitePast();
+  std::string terminal_id;  // for the message
 };
 
 struct Verdict {
@@ -33,8 +38,9 @@ struct Verdict {
 };
 
 // Refusals are checked in this order: venue accepting, serial known, already
-// redeemed, voided, programme closed, venue allowed for the programme,
-// validity at scan time, and late acceptance at server time.
+// redeemed, voided, programme closed, venue allowed for the programme, the
+// scan's age (a terminal's clock is trusted only so far), validity at scan
+// time, and late acceptance at server time.
 Verdict JudgeRedemption(const RedemptionAttempt& attempt);
 
 // Whether `venue` accepts passes of `programme`: the programme is in its
@@ -45,6 +51,8 @@ bool VenueAcceptsProgramme(const Venue& venue, const Programme& programme);
 std::string FormatSerial(uint64_t serial);
 // "2026-11-02 10:31:12 UTC".
 std::string FormatUtc(absl::Time time);
+// "7 days", or "30m" for a duration that is not whole days.
+std::string FormatDays(absl::Duration duration);
 
 }  // namespace passclear::storage
 

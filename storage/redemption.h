@@ -32,6 +32,7 @@ enum class RedeemResult : uint8_t {
   kVenueNotAllowed = 8,
   kVoided = 10,
   kProgrammeClosed = 11,
+  kScanTooOld = 13,
 };
 
 // The values match passclear.v1.VoidResult.
@@ -70,6 +71,8 @@ struct RedeemCommand {
   std::string request_id;
   // The terminal's scan time; the server's time when absent.
   std::optional<absl::Time> scanned_at;
+  // When the terminal was enrolled: no scan of its can be older.
+  absl::Time terminal_enrolled_at = absl::InfinitePast();
 };
 
 struct RedeemOutcome {

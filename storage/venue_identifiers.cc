@@ -2,6 +2,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 
 namespace passclear::storage {
 namespace {
@@ -66,6 +67,21 @@ absl::Status CheckBic(absl::string_view field, absl::string_view bic) {
     }
   }
   return absl::OkStatus();
+}
+
+std::string SiretOfNumber(uint64_t number) {
+  std::string siret = absl::StrFormat("%013d", number % 10'000'000'000'000);
+  int sum = 0;
+  for (size_t i = 0; i < siret.size(); ++i) {
+    int digit = siret[i] - '0';
+    if (i % 2 == 0) {  // as CheckSiret doubles them, the 14th digit included
+      digit *= 2;
+      if (digit > 9) digit -= 9;
+    }
+    sum += digit;
+  }
+  siret.push_back(static_cast<char>('0' + (10 - sum % 10) % 10));
+  return siret;
 }
 
 absl::Status CheckSiret(absl::string_view field, absl::string_view siret) {

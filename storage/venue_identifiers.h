@@ -23,6 +23,10 @@ namespace passclear::storage {
                                     absl::string_view bic);
 [[nodiscard]] absl::Status CheckSiret(absl::string_view field,
                                       absl::string_view siret);
+// The valid SIRET whose first 13 digits are `number` (modulo 10^13, zero
+// padded) followed by its check digit: distinct venues for demo data,
+// tests and benchmarks, which must not share one.
+std::string SiretOfNumber(uint64_t number);
 
 }  // namespace passclear::storage
 

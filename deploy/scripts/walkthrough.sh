@@ -71,12 +71,30 @@ passctl allocate --booklet="$first_booklet" \
 
 step "4. It registers a digital mediation venue, labelled at once"
 # The venue must be payable: SIRET (Luhn check), IBAN (ISO 13616 check
-# digits) and BIC of the account its transfers go to.
-venue=$(passctl --json register-venue --name="Espace numérique du Val" \
-  --programmes="$programme" --address="2 place de la Mairie, 79000 Niort" \
-  --siret=12345678900015 --iban="FR76 3000 3012 3400 0500 1234 509" \
-  --bic=SOGEFRPPXXX | json_field venue_id)
-echo "venue $venue registered"
+# digits) and BIC of the account its transfers go to. An establishment is
+# registered once: on a second run the venue of this SIRET is found again.
+siret=12345678900015
+venue=$(passctl --json list-venues | python3 -c '
+import json, sys
+venues = json.load(sys.stdin).get("venues", [])
+print(next((v["venue_id"] for v in venues if v["siret"] == sys.argv[1]), ""))
+' "$siret")
+if [[ -z $venue ]]; then
+  venue=$(passctl --json register-venue --name="Espace numérique du Val" \
+    --programmes="$programme" --address="2 place de la Mairie, 79000 Niort" \
+    --siret="$siret" --iban="FR76 3000 3012 3400 0500 1234 509" \
+    --bic=SOGEFRPPXXX | json_field venue_id)
+  echo "venue $venue registered"
+else
+  # It accepts this run's programme too.
+  programmes=$(passctl --json get-venue --venue="$venue" | python3 -c '
+import json, sys
+print(",".join(json.load(sys.stdin)["accepted_programme_ids"] + [sys.argv[1]]))
+' "$programme")
+  passctl update-venue --venue="$venue" --programmes="$programmes" \
+    --reason="accepts programme $programme" >/dev/null
+  echo "venue $venue (SIRET $siret) was registered before; it now accepts programme $programme"
+fi
 
 step "5. It enrols the venue's scanning terminal; the terminal activates itself"
 # Terminal ids are unique across the scheme: this one names its venue.

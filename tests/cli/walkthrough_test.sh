@@ -158,7 +158,8 @@ path, batch, iban = sys.argv[1:]
 transfers = tree.parse(path).getroot().findall(".//p:CdtTrfTxInf", ns)
 assert len(transfers) == 1, f"{len(transfers)} transfers"
 t = transfers[0]
-assert t.findtext("p:PmtId/p:EndToEndId", namespaces=ns) == f"B{batch}"
+# One end-to-end id per payment attempt: this is the first.
+assert t.findtext("p:PmtId/p:EndToEndId", namespaces=ns) == f"B{batch}-1"
 assert t.findtext("p:Amt/p:InstdAmt", namespaces=ns) == "20.00"
 assert t.findtext("p:CdtrAcct/p:Id/p:IBAN", namespaces=ns) == iban
 PY

@@ -249,6 +249,14 @@ TEST_F(PartitionedSchemeTest, RoutesRedeemsAndClearsAcrossInstances) {
     issued += usage.issued();
   }
   EXPECT_EQ(issued, kPasses);
+  // passctl prints each instance's report, then the scheme-wide total.
+  const PassctlRun usage = Passctl(
+      {"usage", absl::StrCat("--programme=", programme_id_)}, AdminToken());
+  EXPECT_EQ(usage.exit_code, 0) << usage.out;
+  EXPECT_TRUE(absl::StrContains(usage.out, "# scheme total")) << usage.out;
+  EXPECT_TRUE(absl::StrContains(
+      usage.out, absl::StrCat("scheme-wide\nissued:          ", kPasses, "\n")))
+      << usage.out;
 
   // An instance asked about another's pass says whose it is.
   const std::string foreign = codes_[30];
@@ -322,7 +330,7 @@ TEST_F(PartitionedSchemeTest, RoutesRedeemsAndClearsAcrossInstances) {
         << exported.message_id();
     EXPECT_TRUE(absl::StrContains(
         exported.xml(), absl::StrCat("<EndToEndId>pc-", i, "-B",
-                                     batch.batch_id(), "</EndToEndId>")))
+                                     batch.batch_id(), "-1</EndToEndId>")))
         << exported.xml();
     const PassctlRun paid =
         Passctl({"acknowledge", absl::StrCat("--instance=pc-", i),

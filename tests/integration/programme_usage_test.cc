@@ -41,7 +41,8 @@ class ProgrammeUsageTest : public ServerFixture {
     request.set_face_value_cents(1000);
     const int64_t now = absl::ToUnixSeconds(absl::Now());
     request.mutable_valid_from()->set_seconds(now - 86400);
-    request.mutable_valid_until()->set_seconds(now + 86400);
+    // Past the 15 days before the end when booklets stop being handed out.
+    request.mutable_valid_until()->set_seconds(now + 40 * 86400);
     request.set_territory(territory);
     v1::Programme programme;
     grpc::ClientContext context;

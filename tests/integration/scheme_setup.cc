@@ -1,8 +1,11 @@
 #include "tests/integration/scheme_setup.h"
 
+#include <atomic>
+
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
+#include "storage/venue_identifiers.h"
 
 namespace passclear::testing {
 
@@ -62,7 +65,9 @@ v1::RegisterVenueRequest MakeVenueRequest(absl::string_view name,
   request.add_accepted_programme_ids(programme_id);
   request.set_labelled(labelled);
   request.set_address("1 place de la Mairie, 79000 Niort");
-  request.set_siret("73282932000074");
+  // An establishment is registered once: each request its own SIRET.
+  static std::atomic<uint64_t> next_siret{7328293200007};
+  request.set_siret(storage::SiretOfNumber(next_siret++));
   request.set_iban("FR76 3000 6000 0112 3456 7890 189");
   request.set_bic("AGRIFRPP");
   return request;

@@ -155,10 +155,11 @@ TEST(AccessPolicyTest, TerminalMayRedeemAndNothingElse) {
               }));
 }
 
-TEST(AccessPolicyTest, VenueReadsPassesAndItsBatches) {
+TEST(AccessPolicyTest, VenueReadsPassesItsRecordAndItsBatches) {
   EXPECT_THAT(MethodsOf(Role::kVenue),
               UnorderedElementsAreArray({
                   Method("RedemptionService", "CheckPass"),
+                  Method("AdminService", "GetVenue"),
                   Method("ClearingService", "GetBatch"),
                   Method("ClearingService", "StreamBatchLines"),
                   Method("ClearingService", "GetBatchStatement"),
@@ -182,6 +183,9 @@ TEST(AccessPolicyTest, MandataryHasTheClearingApiButClosingAndKeyRotation) {
   }
   expected.push_back(Method("IdentityService", "WhoAmI"));
   expected.push_back(Method("IdentityService", "RotateCredential"));
+  // The venues' payment details, to check whom a file pays.
+  expected.push_back(Method("AdminService", "GetVenue"));
+  expected.push_back(Method("AdminService", "ListVenues"));
   EXPECT_THAT(MethodsOf(Role::kMandatary), UnorderedElementsAreArray(expected));
 }
 

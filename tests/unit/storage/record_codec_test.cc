@@ -96,7 +96,30 @@ ClaimBatch SampleBatch() {
           .signature = std::string(64, 's'),
           .payment_reference = "VIR-2026-11-0042",
           .amount_paid_cents = 1500,
-          .paid_at = kRecordedAt + absl::Hours(48)};
+          .paid_at = kRecordedAt + absl::Hours(48),
+          .payment_file_id = "PC-0A1B2C3D-7-T4XZ2P",
+          .end_to_end_id = "B12-2",
+          .paid_to_iban = "FR7630006000011234567890189",
+          .exported_at = kRecordedAt + absl::Hours(24),
+          .payment_attempts = 2};
+}
+
+PaymentFile SamplePaymentFile() {
+  return {.number = 7,
+          .message_id = "PC-0A1B2C3D-7-T4XZ2P",
+          .created_at = kRecordedAt,
+          .batch_ids = {12, 13},
+          .total_cents = 2500,
+          .xml = "<Document/>"};
+}
+
+VenueChange SampleVenueChange() {
+  return {.at = kRecordedAt,
+          .changed_by = "admin",
+          .field = "iban",
+          .old_value = "FR7630006000011234567890189",
+          .new_value = "FR7630001007941234567890185",
+          .reason = "new account"};
 }
 
 PassRecord IssuedPass() { return {.programme_id = 3, .booklet_id = 123}; }
@@ -186,6 +209,10 @@ std::vector<Codec> EveryEncoding() {
       {"meta number", EncodeMetaNumber(1230), StatusOf(&DecodeMetaNumber)},
       {"claim batch", EncodeClaimBatch(SampleBatch()),
        StatusOf(&DecodeClaimBatch)},
+      {"payment file", EncodePaymentFile(SamplePaymentFile()),
+       StatusOf(&DecodePaymentFile)},
+      {"venue change", EncodeVenueChange(SampleVenueChange()),
+       StatusOf(&DecodeVenueChange)},
       {"clearing cycle",
        EncodeClearingCycle({.number = 3, .opened_at = kScannedAt}),
        StatusOf(&DecodeClearingCycle)},
@@ -270,6 +297,34 @@ TEST(RecordCodecTest, ClaimBatchRoundTrip) {
       DecodeClaimBatch(EncodeClaimBatch(SampleBatch()));
   ASSERT_TRUE(decoded.ok()) << decoded.status();
   EXPECT_TRUE(*decoded == SampleBatch());
+}
+
+TEST(RecordCodecTest, PaymentFileAndVenueChangeRoundTrip) {
+  absl::StatusOr<PaymentFile> file =
+      DecodePaymentFile(EncodePaymentFile(SamplePaymentFile()));
+  ASSERT_TRUE(file.ok()) << file.status();
+  EXPECT_TRUE(*file == SamplePaymentFile());
+  absl::StatusOr<VenueChange> change =
+      DecodeVenueChange(EncodeVenueChange(SampleVenueChange()));
+  ASSERT_TRUE(change.ok()) << change.status();
+  EXPECT_TRUE(*change == SampleVenueChange());
+}
+
+TEST(RecordCodecTest, ClaimBatchOfVersionOneWasNeverInAPaymentFile) {
+  // A version 1 batch is a version 2 one without the payment file fields.
+  ClaimBatch old = SampleBatch();
+  old.payment_file_id.clear();
+  old.end_to_end_id.clear();
+  old.paid_to_iban.clear();
+  old.exported_at = absl::UnixEpoch();
+  old.payment_attempts = 0;
+  std::string bytes = EncodeClaimBatch(old);
+  bytes.resize(bytes.size() - (4 * 3 + 8 + 4 + 1));
+  bytes[0] = '\x01';
+  absl::StatusOr<ClaimBatch> decoded = DecodeClaimBatch(bytes);
+  ASSERT_TRUE(decoded.ok()) << decoded.status();
+  EXPECT_TRUE(*decoded == old);
+  EXPECT_FALSE(decoded->in_payment_file);
 }
 
 TEST(RecordCodecTest, ClaimLineRoundTrip) {
@@ -369,15 +424,17 @@ TEST(RecordCodecTest, MetaNumberRoundTrip) {
 
 // The version each record is written in.
 char WrittenVersion(absl::string_view record) {
-  if (record == "programme" || record == "programmes" ||
-      (absl::StartsWith(record, "venue") && record != "venue_batches")) {
+  if (record == "programme" || record == "programmes") return '\x04';
+  if (absl::StartsWith(record, "venue") && record != "venue_batches" &&
+      record != "venue change") {
     return '\x03';
   }
   const bool version_two =
       record == "journal entry" || record == "journal" || record == "booklet" ||
       record == "booklets" || absl::EndsWith(record, " pass") ||
       absl::StartsWith(record, "passes_") ||
-      absl::EndsWith(record, " answer") || record == "idempotency";
+      absl::EndsWith(record, " answer") || record == "idempotency" ||
+      record == "claim batch" || record == "batches";
   return version_two ? '\x02' : '\x01';
 }
 
@@ -530,7 +587,7 @@ TEST(RecordCodecTest, UnknownStoredAnswerOperationIsDataLoss) {
 // CancelResult, by operation): the header promises every enum value is
 // checked, and a replay hands the value straight back to a terminal.
 TEST(RecordCodecTest, UnknownStoredAnswerResultIsDataLoss) {
-  const std::set<int> redeem_results = {1, 2, 3, 5, 6, 7, 8, 10, 11};
+  const std::set<int> redeem_results = {1, 2, 3, 5, 6, 7, 8, 10, 11, 13};
   const std::set<int> cancel_results = {1, 2, 3, 4, 5, 6};
   for (const auto& [answer, valid] :
        {std::pair{RedeemAnswer(), redeem_results},
@@ -653,6 +710,12 @@ TEST_F(StoredValuesTest, EveryValueInAStoreStartsWithItsVersion) {
       absl::Status decoded;
       if (name == "default" && it->key() == kMetaClearingCycle) {
         decoded = DecodeClearingCycle(value).status();
+      } else if (name == "default" &&
+                 it->key().starts_with(kMetaPaymentFilePrefix)) {
+        decoded = DecodePaymentFile(value).status();
+      } else if (name == "default" &&
+                 it->key().starts_with(kMetaVenueChangePrefix)) {
+        decoded = DecodeVenueChange(value).status();
       } else if (name == "default" || name == "batch_log") {
         decoded = DecodeMetaNumber(value).status();
       } else if (name == "batches") {
@@ -682,12 +745,13 @@ TEST_F(StoredValuesTest, EveryValueInAStoreStartsWithItsVersion) {
     }
     ASSERT_TRUE(it->status().ok()) << it->status().ToString();
   }
-  // 2 (format, shards) + 4 counters + the clearing cycle in meta,
+  // 2 (format, shards) + 4 counters + the clearing cycle + the store id in
+  // meta,
   // 1 programme, 2 booklets, 1 venue, 1 claim line, 3 journal entries,
   // 4 answers, 10 passes, 1 issuance, 4 usage counters (issued, redeemed,
   // cancelled, claimed), 1 closed batch with its venue index entry and log
   // entry, and 1 signing key.
-  EXPECT_EQ(values, 7u + 1 + 2 + 1 + 1 + 3 + 4 + 10 + 1 + 4 + 3 + 1);
+  EXPECT_EQ(values, 8u + 1 + 2 + 1 + 1 + 3 + 4 + 10 + 1 + 4 + 3 + 1);
 }
 
 }  // namespace

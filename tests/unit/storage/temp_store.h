@@ -17,6 +17,7 @@
 
 #include <stdlib.h>
 
+#include <atomic>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -36,6 +37,7 @@
 #include "storage/pass_store.h"
 #include "storage/records.h"
 #include "storage/redemption.h"
+#include "storage/venue_identifiers.h"
 
 // Debian's Abseil ships no status matchers: these two are enough here.
 #define PASSCLEAR_TEST_CONCAT_INNER(a, b) a##b
@@ -152,6 +154,13 @@ inline absl::StatusOr<CancelOutcome> CancelAndWait(PassStore& store,
   return result;
 }
 
+// A SIRET no other test venue of this process has: an establishment is
+// registered once.
+inline std::string NextTestSiret() {
+  static std::atomic<uint64_t> next{7328293200007};
+  return SiretOfNumber(next++);
+}
+
 // A venue registration with valid payment details.
 inline VenueSpec TestVenue(std::string name,
                            std::vector<uint64_t> programme_ids,
@@ -160,7 +169,7 @@ inline VenueSpec TestVenue(std::string name,
           .accepted_programme_ids = std::move(programme_ids),
           .labelled = labelled,
           .address = "1 place de la Mairie, 79000 Niort",
-          .siret = "73282932000074",
+          .siret = NextTestSiret(),
           .iban = "FR76 3000 6000 0112 3456 7890 189",
           .bic = "AGRIFRPP"};
 }

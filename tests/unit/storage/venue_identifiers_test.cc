@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "storage/pass_store.h"
 #include "tests/unit/storage/temp_store.h"
@@ -75,7 +76,46 @@ TEST(VenueIdentifiersTest, ChecksSiretWithLuhn) {
   }
 }
 
+TEST(VenueIdentifiersTest, SiretOfNumberAppendsTheLuhnDigit) {
+  EXPECT_EQ(SiretOfNumber(7328293200007), "73282932000074");
+  for (uint64_t number : {uint64_t{0}, uint64_t{1}, uint64_t{123456789},
+                          uint64_t{9999999999999}, uint64_t{10000000000042}}) {
+    const std::string siret = SiretOfNumber(number);
+    EXPECT_EQ(siret.size(), 14u) << siret;
+    EXPECT_TRUE(CheckSiret("siret", siret).ok()) << siret;
+  }
+}
+
 using VenueRegistrationTest = TempStoreTest;
+
+TEST_F(VenueRegistrationTest, ASiretIsRegisteredOnce) {
+  ASSERT_OK_AND_ASSIGN(Programme programme, CreateProgramme());
+  VenueSpec first = TestVenue("Cyber-base du Val", {programme.id});
+  ASSERT_OK_AND_ASSIGN(Venue registered, store().RegisterVenue(first));
+  VenueSpec again = TestVenue("Cyber-base (doublon)", {programme.id});
+  again.siret = first.siret;
+  absl::Status refused = store().RegisterVenue(again).status();
+  EXPECT_EQ(refused.code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(
+      refused.message(),
+      absl::StrCat("siret: SIRET ", first.siret, " is venue ", registered.id,
+                   "'s ('Cyber-base du Val'); an establishment is "
+                   "registered once: change venue ",
+                   registered.id, " with UpdateVenue instead"));
+  // Within one registration too, and nothing of it is written.
+  std::vector<VenueSpec> twins = {TestVenue("A", {programme.id}),
+                                  TestVenue("B", {programme.id})};
+  twins[1].siret = twins[0].siret;
+  EXPECT_EQ(store().RegisterVenues(twins).status().message(),
+            absl::StrCat("venues[1].siret: SIRET ", twins[0].siret,
+                         " is also venues[0]'s; an establishment is "
+                         "registered once"));
+  EXPECT_EQ(store().FindVenue(registered.id + 1), nullptr);
+  // Once reopened, the SIRET is still taken.
+  ASSERT_OK(Reopen());
+  EXPECT_EQ(store().RegisterVenue(again).status().code(),
+            absl::StatusCode::kAlreadyExists);
+}
 
 TEST_F(VenueRegistrationTest, RefusesAVenueThatCannotBePaidAndWritesNothing) {
   ASSERT_OK_AND_ASSIGN(Programme programme, CreateProgramme());
@@ -89,11 +129,11 @@ TEST_F(VenueRegistrationTest, RefusesAVenueThatCannotBePaidAndWritesNothing) {
             "address: required");
   EXPECT_EQ(store().FindVenue(1), nullptr);
 
-  ASSERT_OK_AND_ASSIGN(
-      Venue venue, store().RegisterVenue(TestVenue("Espace", {programme.id})));
+  const VenueSpec accepted = TestVenue("Espace", {programme.id});
+  ASSERT_OK_AND_ASSIGN(Venue venue, store().RegisterVenue(accepted));
   EXPECT_EQ(venue.id, 1u);  // the refused ones used no id
   EXPECT_EQ(venue.iban, "FR7630006000011234567890189");
-  EXPECT_EQ(venue.siret, "73282932000074");
+  EXPECT_EQ(venue.siret, accepted.siret);
   ASSERT_OK(Reopen());
   EXPECT_EQ(store().FindVenue(1)->bic, "AGRIFRPP");
 }
