@@ -98,6 +98,10 @@ ABSL_FLAG(std::string, backup_dir, "",
 ABSL_FLAG(absl::Duration, max_offline_scan_age, absl::Hours(24 * 7),
           "how old an offline scan (scanned_at) may be when it reaches the "
           "server; older ones are answered SCAN_TOO_OLD");
+ABSL_FLAG(bool, refuse_scans_before_enrolment, false,
+          "answer SCAN_TOO_OLD to an offline scan dated before its "
+          "terminal's enrolment (off until every client and test dates its "
+          "scans after enrolling)");
 ABSL_FLAG(absl::Duration, cancel_window, absl::Minutes(15),
           "how long after a redemption its terminal may cancel it");
 ABSL_FLAG(std::string, durability, "sync",
@@ -335,6 +339,8 @@ int Run() {
       .sync_writes = durability == "sync",
       .cancel_window = absl::GetFlag(FLAGS_cancel_window),
       .max_scan_age = absl::GetFlag(FLAGS_max_offline_scan_age),
+      .refuse_scans_before_enrolment =
+          absl::GetFlag(FLAGS_refuse_scans_before_enrolment),
       .block_cache_bytes = size_t{absl::GetFlag(FLAGS_block_cache_mb)} << 20,
       .min_free_disk_bytes = uint64_t{absl::GetFlag(FLAGS_min_free_disk_mb)}
                              << 20,

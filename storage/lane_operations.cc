@@ -79,17 +79,19 @@ absl::StatusOr<RedeemOutcome> RedeemOperation::Decide(StagedWrites& staged) {
       context_.catalog->FindVenue(command_.venue_id);
   const absl::Time scanned_at =
       ToStoredPrecision(command_.scanned_at.value_or(staged.now()));
-  Verdict verdict =
-      JudgeRedemption({.serial = command_.serial,
-                       .pass = pass ? &*pass : nullptr,
-                       .programme = programme.get(),
-                       .venue_id = command_.venue_id,
-                       .venue = venue.get(),
-                       .scanned_at = scanned_at,
-                       .now = staged.now(),
-                       .max_scan_age = context_.max_scan_age,
-                       .terminal_enrolled_at = command_.terminal_enrolled_at,
-                       .terminal_id = command_.terminal_id});
+  Verdict verdict = JudgeRedemption(
+      {.serial = command_.serial,
+       .pass = pass ? &*pass : nullptr,
+       .programme = programme.get(),
+       .venue_id = command_.venue_id,
+       .venue = venue.get(),
+       .scanned_at = scanned_at,
+       .now = staged.now(),
+       .max_scan_age = context_.max_scan_age,
+       .terminal_enrolled_at = context_.refuse_scans_before_enrolment
+                                   ? command_.terminal_enrolled_at
+                                   : absl::InfinitePast(),
+       .terminal_id = command_.terminal_id});
   RedeemOutcome outcome{.result = verdict.result,
                         .message = std::move(verdict.message),
                         .serial = command_.serial};

@@ -33,6 +33,7 @@ struct OperationContext {
   absl::Duration cancel_window;
   absl::Duration answer_ttl;
   absl::Duration max_scan_age;
+  bool refuse_scans_before_enrolment = false;
   // Called with a batch that a redemption found full, to be closed.
   std::function<void(uint64_t batch_id)> close_full_batch;
 };

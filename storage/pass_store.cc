@@ -101,6 +101,7 @@ absl::StatusOr<std::unique_ptr<PassStore>> PassStore::Open(
       .cancel_window = opts.cancel_window,
       .answer_ttl = opts.answer_ttl,
       .max_scan_age = opts.max_scan_age,
+      .refuse_scans_before_enrolment = opts.refuse_scans_before_enrolment,
       .close_full_batch = [raw](uint64_t id) { raw->QueueFullBatch(id); }};
   for (uint32_t lane = 0; lane < opts.writer_lanes; ++lane) {
     store->lanes_.push_back(std::make_unique<WriterLane>(

@@ -58,6 +58,8 @@ struct PassStoreOptions {
   // as SCAN_TOO_OLD: a terminal's clock is trusted only so far.
   // The server's --max_offline_scan_age sets it (7 days by default).
   absl::Duration max_scan_age = absl::InfiniteDuration();
+  // Also refuse an offline scan dated before its terminal's enrolment.
+  bool refuse_scans_before_enrolment = false;
   size_t max_group_size = 512;
   size_t max_queue_depth = 50000;
   size_t block_cache_bytes = size_t{512} << 20;

@@ -224,14 +224,16 @@ class VenueClientTest(ServerTestCase):
     def test_offline_upload_reports_each_refused_scan_and_why(self):
         already_redeemed = self.fresh_code()
         self.desk("desk-2").redeem(already_redeemed)
+        # Scanned since the terminal was enrolled (the server refuses a scan
+        # older than its terminal as SCAN_TOO_OLD), seconds apart.
         now = datetime.datetime.now(datetime.timezone.utc)
         scans = [
             venue_client.OfflineScan(self.fresh_code(),
-                                     now - datetime.timedelta(minutes=10)),
+                                     now + datetime.timedelta(seconds=1)),
             venue_client.OfflineScan(already_redeemed,
-                                     now - datetime.timedelta(minutes=9)),
+                                     now + datetime.timedelta(seconds=2)),
             venue_client.OfflineScan(self.fresh_code(),
-                                     now - datetime.timedelta(minutes=8)),
+                                     now + datetime.timedelta(seconds=3)),
         ]
         desk = self.desk("desk-1")
         results = desk.upload_offline_scans(scans)
