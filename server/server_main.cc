@@ -98,10 +98,9 @@ ABSL_FLAG(std::string, backup_dir, "",
 ABSL_FLAG(absl::Duration, max_offline_scan_age, absl::Hours(24 * 7),
           "how old an offline scan (scanned_at) may be when it reaches the "
           "server; older ones are answered SCAN_TOO_OLD");
-ABSL_FLAG(bool, refuse_scans_before_enrolment, false,
+ABSL_FLAG(bool, refuse_scans_before_enrolment, true,
           "answer SCAN_TOO_OLD to an offline scan dated before its "
-          "terminal's enrolment (off until every client and test dates its "
-          "scans after enrolling)");
+          "terminal's enrolment");
 ABSL_FLAG(absl::Duration, cancel_window, absl::Minutes(15),
           "how long after a redemption its terminal may cancel it");
 ABSL_FLAG(std::string, durability, "sync",

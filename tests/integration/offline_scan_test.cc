@@ -25,8 +25,6 @@ class OfflineScanTest : public ServerFixture {
 };
 
 TEST_F(OfflineScanTest, AScanOlderThanItsTerminalIsRefused) {
-  ASSERT_EQ(StopServer(), 0);
-  StartServer({"--refuse_scans_before_enrolment"});
   // T-1 was enrolled when the test began: a scan dated yesterday is the
   // terminal's clock going wrong.
   const v1::RedeemResponse refused =

@@ -211,8 +211,10 @@ TEST_F(RedemptionApiTest, BatchDecidesEveryItemInOrder) {
     v1::RedeemBatchItem* item = request.add_items();
     item->set_code(scheme_.codes[i]);
     item->set_request_id(absl::StrCat("b-", i));
-    item->mutable_scanned_at()->set_seconds(absl::ToUnixSeconds(absl::Now()) -
-                                            600 + i);
+    // Offline scans, dated after the terminal's enrolment (a second
+    // later at least: the enrolment is stored to the nanosecond).
+    item->mutable_scanned_at()->set_seconds(absl::ToUnixSeconds(absl::Now()) +
+                                            1 + i);
   }
   request.mutable_items(4)->set_code("12345");
   v1::RedeemBatchResponse response;

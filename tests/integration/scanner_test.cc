@@ -94,7 +94,9 @@ class ScannerTest : public ::testing::Test {
   void SetUp() override {
     directory_ = MakeTempDir();
     data_dir_ = directory_ + "/data";
-    server_.emplace(ServerProcess::Start(data_dir_));
+    // The simulator replays yesterday with terminals it enrols today.
+    server_.emplace(ServerProcess::Start(
+        data_dir_, {"--refuse_scans_before_enrolment=false"}));
     ASSERT_TRUE(server_->running());
     admin_ = v1::AdminService::NewStub(server_->Channel());
     redemption_ = v1::RedemptionService::NewStub(server_->Channel());

@@ -53,8 +53,9 @@ class TerminalClientTest : public testing::ServerFixture {
 TEST_F(TerminalClientTest, RedeemsChecksCancelsAndReplays) {
   std::unique_ptr<TerminalClient> client = Client(Options("desk-1"));
   ASSERT_NE(client, nullptr);
-  const absl::Time scanned_at = absl::FromUnixSeconds(
-      absl::ToUnixSeconds(absl::Now() - absl::Minutes(1)));
+  // After the terminal's enrolment, to the second.
+  const absl::Time scanned_at =
+      absl::FromUnixSeconds(absl::ToUnixSeconds(absl::Now()) + 1);
   const std::string request_id = TerminalClient::NewRequestId();
   absl::StatusOr<ScanOutcome> first =
       client->Redeem(scheme_.codes[0], scanned_at, request_id);
@@ -135,8 +136,9 @@ TEST_F(TerminalClientTest, QueuesScansOfflineAndUploadsThemWithTheirTimes) {
     std::unique_ptr<TerminalClient> offline = Client(options);
     ASSERT_NE(offline, nullptr);
     for (int i = 2; i < 5; ++i) {
-      scanned_at.push_back(absl::FromUnixSeconds(
-          absl::ToUnixSeconds(absl::Now() - absl::Minutes(10 - i))));
+      // Seconds apart, after desk-1's enrolment.
+      scanned_at.push_back(
+          absl::FromUnixSeconds(absl::ToUnixSeconds(absl::Now()) + i - 1));
       absl::StatusOr<ScanOutcome> outcome = offline->Redeem(
           scheme_.codes[i], scanned_at.back(), absl::StrCat("offline-", i));
       ASSERT_TRUE(outcome.ok()) << outcome.status();
