@@ -89,8 +89,7 @@ AccessControl::AccessControl(const IdentityStore& identities,
 }
 
 absl::StatusOr<Identity> AccessControl::Authenticate(
-    const grpc::CallbackServerContext& context,
-    std::string* refusal_reason) const {
+    const grpc::ServerContextBase& context, std::string* refusal_reason) const {
   IdentityStore::Refusal refusal = IdentityStore::Refusal::kUnknown;
   const auto& metadata = context.client_metadata();
   if (const auto header = metadata.find("authorization");
@@ -125,13 +124,13 @@ absl::StatusOr<Identity> AccessControl::Authenticate(
 }
 
 absl::StatusOr<Identity> AccessControl::Caller(
-    const grpc::CallbackServerContext& context) const {
+    const grpc::ServerContextBase& context) const {
   std::string ignored;
   return Authenticate(context, &ignored);
 }
 
 absl::StatusOr<Identity> AccessControl::Admit(
-    const grpc::CallbackServerContext& context, absl::string_view method,
+    const grpc::ServerContextBase& context, absl::string_view method,
     const google::protobuf::Message* request) {
   const MethodAccess* access = AccessFor(method);
   if (access == nullptr) {
@@ -160,7 +159,7 @@ absl::StatusOr<Identity> AccessControl::Admit(
 }
 
 absl::Status AccessControl::CheckRequest(
-    const grpc::CallbackServerContext& context, const Identity& caller,
+    const grpc::ServerContextBase& context, const Identity& caller,
     absl::string_view method, const google::protobuf::Message& request) {
   std::string reason;
   absl::Status status = CheckScope(caller, request, &reason);
@@ -168,9 +167,9 @@ absl::Status AccessControl::CheckRequest(
   return Refuse(context, &caller, method, reason, std::move(status));
 }
 
-absl::Status AccessControl::CheckVenue(
-    const grpc::CallbackServerContext& context, absl::string_view method,
-    uint64_t venue_id) {
+absl::Status AccessControl::CheckVenue(const grpc::ServerContextBase& context,
+                                       absl::string_view method,
+                                       uint64_t venue_id) {
   absl::StatusOr<Identity> caller = Caller(context);
   if (!caller.ok()) return caller.status();
   if ((caller->role != Role::kVenue && caller->role != Role::kTerminal) ||
@@ -183,7 +182,7 @@ absl::Status AccessControl::CheckVenue(
                     " and may not read a record of venue ", venue_id)));
 }
 
-absl::Status AccessControl::Refuse(const grpc::CallbackServerContext& context,
+absl::Status AccessControl::Refuse(const grpc::ServerContextBase& context,
                                    const Identity* caller,
                                    absl::string_view method,
                                    absl::string_view reason,
@@ -201,7 +200,7 @@ absl::Status AccessControl::Refuse(const grpc::CallbackServerContext& context,
   return status;
 }
 
-void AccessControl::AuditChange(const grpc::CallbackServerContext& context,
+void AccessControl::AuditChange(const grpc::ServerContextBase& context,
                                 const Identity& caller,
                                 absl::string_view method,
                                 absl::string_view event,

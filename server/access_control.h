@@ -35,37 +35,36 @@ class AccessControl {
   // the identity is empty. Otherwise the status to answer (UNAUTHENTICATED or
   // PERMISSION_DENIED), already counted and audited.
   [[nodiscard]] absl::StatusOr<storage::Identity> Admit(
-      const grpc::CallbackServerContext& context, absl::string_view method,
+      const grpc::ServerContextBase& context, absl::string_view method,
       const google::protobuf::Message* request);
 
   // One message of a stream whose call `caller` was admitted to.
   [[nodiscard]] absl::Status CheckRequest(
-      const grpc::CallbackServerContext& context,
-      const storage::Identity& caller, absl::string_view method,
-      const google::protobuf::Message& request);
+      const grpc::ServerContextBase& context, const storage::Identity& caller,
+      absl::string_view method, const google::protobuf::Message& request);
 
   // A record of venue `venue_id` (a claim batch) that the admitted caller
   // of `method` wants: refused to a VENUE or TERMINAL of another venue.
-  [[nodiscard]] absl::Status CheckVenue(
-      const grpc::CallbackServerContext& context, absl::string_view method,
-      uint64_t venue_id);
+  [[nodiscard]] absl::Status CheckVenue(const grpc::ServerContextBase& context,
+                                        absl::string_view method,
+                                        uint64_t venue_id);
 
   // The caller, authenticated again (for handlers that need it after
   // Admit).
   [[nodiscard]] absl::StatusOr<storage::Identity> Caller(
-      const grpc::CallbackServerContext& context) const;
+      const grpc::ServerContextBase& context) const;
 
   // Writes a change made by `caller` (an enrolment, a revocation) to the
   // audit log.
-  void AuditChange(const grpc::CallbackServerContext& context,
+  void AuditChange(const grpc::ServerContextBase& context,
                    const storage::Identity& caller, absl::string_view method,
                    absl::string_view event, absl::string_view detail);
 
  private:
   [[nodiscard]] absl::StatusOr<storage::Identity> Authenticate(
-      const grpc::CallbackServerContext& context,
+      const grpc::ServerContextBase& context,
       std::string* refusal_reason) const;
-  [[nodiscard]] absl::Status Refuse(const grpc::CallbackServerContext& context,
+  [[nodiscard]] absl::Status Refuse(const grpc::ServerContextBase& context,
                                     const storage::Identity* caller,
                                     absl::string_view method,
                                     absl::string_view reason,

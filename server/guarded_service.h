@@ -40,9 +40,11 @@ class RefusedReactor final : public Reactor {
   void OnDone() override { delete this; }
 };
 
-// `Service` is the generated service class (v1::AdminService).
-template <class Service>
-class GuardedService : public Service::CallbackService {
+// `Service` is the generated service class (v1::AdminService); `Base` the
+// generated class whose methods are guarded, its callback service unless
+// some method is served through completion queues.
+template <class Service, class Base = typename Service::CallbackService>
+class GuardedService : public Base {
  protected:
   explicit GuardedService(AccessControl& access) : access_(access) {}
 
@@ -112,6 +114,15 @@ class GuardedService : public Service::CallbackService {
                          }));
   }
 
+  // A method `Base` serves through completion queues (a generated
+  // WithAsyncMethod_ class, server/redeem_call_queue.h): its handler calls
+  // access().Admit itself, first thing.
+  void AdmittedByHandler(absl::string_view name) { Index(name); }
+
+  static std::string FullName(absl::string_view name) {
+    return absl::StrCat("/", Service::service_full_name(), "/", name);
+  }
+
   // Ends the process if a method was left unguarded: it would otherwise
   // be served to anyone.
   void RequireEveryMethodGuarded() const {
@@ -142,10 +153,6 @@ class GuardedService : public Service::CallbackService {
     }
     ++guarded_;
     return method->index();
-  }
-
-  static std::string FullName(absl::string_view name) {
-    return absl::StrCat("/", Service::service_full_name(), "/", name);
   }
 
   AccessControl& access_;

@@ -119,7 +119,7 @@ RedemptionService::RedemptionService(storage::PassStore& store,
       max_batch_items_(max_batch_items),
       metrics_(metrics),
       guard_(limiter, metrics) {
-  Guard("Redeem", &RedemptionService::Redeem);
+  AdmittedByHandler("Redeem");
   Guard("RedeemBatch", &RedemptionService::RedeemBatch);
   Guard("RedeemStream", &RedemptionService::RedeemStream);
   Guard("CheckPass", &RedemptionService::CheckPass);
@@ -128,24 +128,31 @@ RedemptionService::RedemptionService(storage::PassStore& store,
 }
 
 absl::StatusOr<absl::Time> RedemptionService::TerminalEnrolledAt(
-    const grpc::CallbackServerContext& context) {
+    const grpc::ServerContextBase& context) {
   ASSIGN_OR_RETURN(storage::Identity caller, access().Caller(context));
   return caller.created_at;
 }
 
-grpc::ServerUnaryReactor* RedemptionService::Redeem(
-    grpc::CallbackServerContext* context, const v1::RedeemRequest* request,
-    v1::RedeemResponse* response) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  absl::StatusOr<RedeemInput> input = ToRedeemCommand(*request, store_);
+void RedemptionService::HandleRedeem(
+    const grpc::ServerContextBase& context, const v1::RedeemRequest& request,
+    v1::RedeemResponse* response,
+    std::function<void(const grpc::Status&)> finish) {
+  static const std::string kMethod = FullName("Redeem");
+  if (absl::StatusOr<storage::Identity> caller =
+          access().Admit(context, kMethod, &request);
+      !caller.ok()) {
+    finish(ToGrpcStatus(caller.status()));
+    return;
+  }
+  absl::StatusOr<RedeemInput> input = ToRedeemCommand(request, store_);
   if (input.ok()) {
-    if (absl::Status admitted = guard_.Admit(request->terminal_id(), 1);
+    if (absl::Status admitted = guard_.Admit(request.terminal_id(), 1);
         !admitted.ok()) {
       input = admitted;
     }
   }
   if (input.ok() && input->command.scanned_at) {
-    absl::StatusOr<absl::Time> enrolled = TerminalEnrolledAt(*context);
+    absl::StatusOr<absl::Time> enrolled = TerminalEnrolledAt(context);
     if (enrolled.ok()) {
       input->command.terminal_enrolled_at = *enrolled;
     } else {
@@ -153,19 +160,20 @@ grpc::ServerUnaryReactor* RedemptionService::Redeem(
     }
   }
   if (!input.ok()) {
-    reactor->Finish(ToGrpcStatus(input.status()));
-    return reactor;
+    finish(ToGrpcStatus(input.status()));
+    return;
   }
   if (input->counterfeit) {
-    guard_.CounterfeitScanned(request->terminal_id());
-    response->set_request_id(request->request_id());
+    guard_.CounterfeitScanned(request.terminal_id());
+    response->set_request_id(request.request_id());
     FillCounterfeit(input->command.serial, response);
     metrics_.ObserveRedeem(*response);
-    reactor->Finish(grpc::Status::OK);
-    return reactor;
+    finish(grpc::Status::OK);
+    return;
   }
   store_.Redeem(std::move(input->command),
-                [this, reactor, request, response, submitted = absl::Now()](
+                [this, finish = std::move(finish), request = &request, response,
+                 submitted = absl::Now()](
                     absl::StatusOr<storage::RedeemOutcome> outcome) {
                   metrics_.ObserveDurable(absl::Now() - submitted);
                   response->set_request_id(request->request_id());
@@ -173,9 +181,8 @@ grpc::ServerUnaryReactor* RedemptionService::Redeem(
                     FillRedeemResponse(*outcome, response);
                     metrics_.ObserveRedeem(*response);
                   }
-                  reactor->Finish(ToGrpcStatus(outcome.status()));
+                  finish(ToGrpcStatus(outcome.status()));
                 });
-  return reactor;
 }
 
 grpc::ServerUnaryReactor* RedemptionService::RedeemBatch(

@@ -42,6 +42,7 @@
 #include "server/metrics_endpoint.h"
 #include "server/operations_service.h"
 #include "server/partition_setup.h"
+#include "server/redeem_call_queue.h"
 #include "server/redemption_metrics.h"
 #include "server/redemption_service.h"
 #include "server/rpc_metrics.h"
@@ -497,11 +498,13 @@ int Run() {
   builder.RegisterService(&clearing);
   builder.RegisterService(&identity);
   builder.RegisterService(&operations);
+  RedeemCallQueues redeem_calls(redemption, **store, builder);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {
     LogError(absl::StrCat("cannot listen on ", listen));
     return 1;
   }
+  redeem_calls.Start();
   const std::string port_file = absl::GetFlag(FLAGS_port_file);
   if (!port_file.empty() && !WritePortFile(port_file, port)) {
     LogError(absl::StrCat("cannot write --port_file ", port_file));
@@ -520,6 +523,7 @@ int Run() {
   server->GetHealthCheckService()->SetServingStatus(false);
   server->Shutdown(
       absl::ToChronoTime(absl::Now() + absl::GetFlag(FLAGS_shutdown_timeout)));
+  redeem_calls.Shutdown();
   operations.Stop();
   (*store)->StopWriters();
   server.reset();

@@ -156,6 +156,14 @@ std::vector<size_t> PassStore::LaneQueueDepths() const {
   return depths;
 }
 
+void PassStore::ServeOnLane(size_t lane, LaneEventSource* source) {
+  lanes_.at(lane)->ServeEventSource(source);
+}
+
+void PassStore::WaitForLaneSource(size_t lane) {
+  lanes_.at(lane)->WaitForSourceEnd();
+}
+
 bool PassStore::OwnsSerial(uint64_t serial) const {
   const uint32_t shard = ShardOfSerial(serial, options_.shard_count);
   return shard >= options_.first_owned_shard &&

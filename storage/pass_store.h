@@ -401,6 +401,11 @@ class PassStore {
 
   // Operations queued in each writer lane now.
   std::vector<size_t> LaneQueueDepths() const;
+  size_t writer_lane_count() const { return lanes_.size(); }
+  // Writer lane `lane` serves `source` on its thread until the source ends
+  // (WriterLane::ServeEventSource); WaitForLaneSource returns then.
+  void ServeOnLane(size_t lane, LaneEventSource* source);
+  void WaitForLaneSource(size_t lane);
   [[nodiscard]] absl::StatusOr<ClearingStats> ClearingFigures() const;
 
   // Stops closing batches and accepting writes, and completes the queued

@@ -1,5 +1,6 @@
 #include "storage/writer_lane.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -27,26 +28,46 @@ void WriterLane::SubmitBarrier(std::unique_ptr<LaneOperation> operation) {
 void WriterLane::SubmitAll(
     std::vector<std::unique_ptr<LaneOperation>> operations) {
   auto refused = operations.begin();
+  LaneEventSource* wake = nullptr;
   {
     absl::MutexLock lock(&mu_);
     for (; refused != operations.end(); ++refused) {
       if (stopping_ || queue_.size() >= options_.max_queue_depth) break;
       queue_.push_back(std::move(*refused));
     }
+    if (refused != operations.begin()) wake = TakeWaitingSource();
   }
+  if (wake != nullptr) wake->Wake();
   for (; refused != operations.end(); ++refused) Refuse(**refused);
 }
 
 void WriterLane::Enqueue(std::unique_ptr<LaneOperation> operation,
                          size_t max_depth) {
+  // Only the lane's own thread reads polled_group_.
+  if (std::this_thread::get_id() == committer_.get_id() &&
+      polled_group_ != nullptr) {
+    polled_group_->push_back(std::move(operation));
+    return;
+  }
+  LaneEventSource* wake = nullptr;
   {
     absl::MutexLock lock(&mu_);
     if (!stopping_ && queue_.size() < max_depth) {
       queue_.push_back(std::move(operation));
-      return;
+      wake = TakeWaitingSource();
     }
   }
-  Refuse(*operation);
+  if (operation != nullptr) {
+    Refuse(*operation);
+  } else if (wake != nullptr) {
+    wake->Wake();
+  }
+}
+
+LaneEventSource* WriterLane::TakeWaitingSource() {
+  if (!source_waiting_) return nullptr;
+  source_waiting_ = false;
+  return source_;
 }
 
 void WriterLane::Refuse(LaneOperation& operation) const {
@@ -55,6 +76,18 @@ void WriterLane::Refuse(LaneOperation& operation) const {
                    " is overloaded or shutting down; nothing was "
                    "decided, retry with the same request_id")));
   operation.Answer();
+}
+
+void WriterLane::ServeEventSource(LaneEventSource* source) {
+  absl::MutexLock lock(&mu_);
+  source_ = source;
+}
+
+bool WriterLane::SourceEnded() const { return source_ == nullptr; }
+
+void WriterLane::WaitForSourceEnd() {
+  absl::MutexLock lock(&mu_);
+  mu_.Await(absl::Condition(this, &WriterLane::SourceEnded));
 }
 
 void WriterLane::Stop() {
@@ -76,32 +109,72 @@ size_t WriterLane::QueueDepth() const {
 }
 
 bool WriterLane::HasWorkOrStopping() const {
-  return stopping_ || !queue_.empty();
+  return stopping_ || !queue_.empty() || source_ != nullptr;
+}
+
+void WriterLane::TakeQueued(std::deque<std::unique_ptr<LaneOperation>>& group) {
+  if (group.empty() && queue_.size() <= options_.max_group_size) {
+    group.swap(queue_);
+    return;
+  }
+  const size_t room =
+      options_.max_group_size - std::min(options_.max_group_size, group.size());
+  auto end = queue_.begin() +
+             static_cast<std::ptrdiff_t>(std::min(room, queue_.size()));
+  std::move(queue_.begin(), end, std::back_inserter(group));
+  queue_.erase(queue_.begin(), end);
 }
 
 void WriterLane::Run() {
   std::deque<std::unique_ptr<LaneOperation>> group;
   while (true) {
+    LaneEventSource* source = nullptr;
     {
       absl::MutexLock lock(&mu_);
       mu_.Await(absl::Condition(this, &WriterLane::HasWorkOrStopping));
-      if (queue_.empty()) return;  // stopping, and everything is done
-      if (queue_.size() <= options_.max_group_size) {
-        group.swap(queue_);
-      } else {
-        auto end = queue_.begin() +
-                   static_cast<std::ptrdiff_t>(options_.max_group_size);
-        std::move(queue_.begin(), end, std::back_inserter(group));
-        queue_.erase(queue_.begin(), end);
+      source = source_;
+      if (source == nullptr) {
+        if (queue_.empty()) return;  // stopping, and everything is done
+        TakeQueued(group);
       }
     }
-    CommitGroup(group);
+    if (source != nullptr) {
+      ServeSource(*source);
+      continue;
+    }
+    CommitGroup(group, /*answer_here=*/false);
     group.clear();
   }
 }
 
-void WriterLane::CommitGroup(
-    std::deque<std::unique_ptr<LaneOperation>>& group) {
+void WriterLane::ServeSource(LaneEventSource& source) {
+  std::deque<std::unique_ptr<LaneOperation>> group;
+  bool open = true;
+  while (open) {
+    bool wait;
+    {
+      absl::MutexLock lock(&mu_);
+      TakeQueued(group);
+      wait = group.empty();
+      source_waiting_ = wait;
+    }
+    polled_group_ = &group;
+    open = source.Poll(wait);
+    polled_group_ = nullptr;
+    {
+      absl::MutexLock lock(&mu_);
+      source_waiting_ = false;
+      TakeQueued(group);
+    }
+    if (!group.empty()) CommitGroup(group, /*answer_here=*/true);
+    group.clear();
+  }
+  absl::MutexLock lock(&mu_);
+  source_ = nullptr;
+}
+
+void WriterLane::CommitGroup(std::deque<std::unique_ptr<LaneOperation>>& group,
+                             bool answer_here) {
   StagedWrites staged(database_, options_.clock());
   for (auto& operation : group) operation->Stage(staged);
   absl::Status status = absl::OkStatus();
@@ -115,6 +188,10 @@ void WriterLane::CommitGroup(
     }
   }
   for (auto& operation : group) operation->Settle(status);
+  if (answer_here) {
+    for (auto& operation : group) operation->Answer();
+    return;
+  }
   absl::MutexLock lock(&answers_mu_);
   std::move(group.begin(), group.end(), std::back_inserter(answers_));
 }

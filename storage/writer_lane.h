@@ -11,6 +11,14 @@
 //
 //   WriterLane lane("lane-0", database, {.sync = true});
 //   lane.Submit(std::make_unique<RedeemOperation>(...));
+//
+// A lane can also serve an event source (a gRPC completion queue of
+// Redeem calls, server/redeem_call_queue.h) on its own thread, as Redis
+// serves its sockets: it takes every call that has arrived, decides them,
+// writes them with one sync and answers them, without handing a call from
+// one thread to another. Each hand-off costs a context switch, which on
+// this kind of virtual machine was the largest share of a redemption's
+// server CPU.
 #ifndef PASSCLEAR_STORAGE_WRITER_LANE_H_
 #define PASSCLEAR_STORAGE_WRITER_LANE_H_
 
@@ -46,6 +54,20 @@ class LaneOperation {
   // Then called on the lane's answering thread, in queue order: answers
   // the caller while the lane already commits its next group.
   virtual void Answer() = 0;
+};
+
+// Work a lane takes from outside its queue, on its own thread.
+class LaneEventSource {
+ public:
+  virtual ~LaneEventSource() = default;
+  // Handles every event that has arrived, first waiting for one when
+  // `wait`. Operations submitted to this lane meanwhile (WriterLane::Submit
+  // from within Poll) join the lane's next group, in order, instead of its
+  // queue, and are answered on the lane's thread. Returns false once the
+  // source is shut down and has nothing left to deliver.
+  virtual bool Poll(bool wait) = 0;
+  // Makes a waiting Poll return soon. Called from any thread.
+  virtual void Wake() = 0;
 };
 
 struct WriterLaneOptions {
@@ -84,8 +106,16 @@ class WriterLane {
   // answers it at once with UNAVAILABLE.
   void SubmitBarrier(std::unique_ptr<LaneOperation> operation);
 
+  // Serves `source` on the lane's thread, besides the queue, until its
+  // Poll returns false. At most one source at a time; `source` must outlive
+  // WaitForSourceEnd.
+  void ServeEventSource(LaneEventSource* source);
+  // Returns once the lane served its source to the end (at once without
+  // one).
+  void WaitForSourceEnd();
+
   // Commits and answers every queued operation, then ends the threads.
-  // Idempotent.
+  // Idempotent. A served event source must have ended first.
   void Stop();
 
   // Operations waiting in the queue now.
@@ -96,7 +126,18 @@ class WriterLane {
   void Refuse(LaneOperation& operation) const;
   void Run();
   bool HasWorkOrStopping() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  void CommitGroup(std::deque<std::unique_ptr<LaneOperation>>& group);
+  bool SourceEnded() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Takes up to max_group_size queued operations into `group`.
+  void TakeQueued(std::deque<std::unique_ptr<LaneOperation>>& group)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void ServeSource(LaneEventSource& source);
+  // The source, if the lane may be waiting in its Poll; it will not be
+  // woken twice for one wait.
+  LaneEventSource* TakeWaitingSource() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Decides, writes and settles `group`; answers it on the answering thread
+  // or, with `answer_here`, on this one.
+  void CommitGroup(std::deque<std::unique_ptr<LaneOperation>>& group,
+                   bool answer_here);
   void RunAnswers();
   bool HasAnswersOrCommitsEnded() const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(answers_mu_);
@@ -107,6 +148,12 @@ class WriterLane {
   mutable absl::Mutex mu_;
   std::deque<std::unique_ptr<LaneOperation>> queue_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  LaneEventSource* source_ ABSL_GUARDED_BY(mu_) = nullptr;
+  // The lane may be waiting in its source's Poll: Submit must wake it.
+  bool source_waiting_ ABSL_GUARDED_BY(mu_) = false;
+  // Set on the lane's thread while it polls its source: where operations
+  // submitted from within the Poll go.
+  std::deque<std::unique_ptr<LaneOperation>>* polled_group_ = nullptr;
   // Settled operations waiting for the answering thread. Answering (for a
   // gRPC call: serialising the response and writing it to the socket) took
   // a third of the lane's time when the lane did it between two commits.

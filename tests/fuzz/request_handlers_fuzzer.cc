@@ -33,6 +33,7 @@
 #include "server/audit_log.h"
 #include "server/clearing_service.h"
 #include "server/identity_service.h"
+#include "server/redeem_call_queue.h"
 #include "server/redemption_metrics.h"
 #include "server/redemption_service.h"
 #include "server/terminal_limiter.h"
@@ -62,6 +63,7 @@ struct Harness {
   std::unique_ptr<AdminService> admin;
   std::unique_ptr<ClearingService> clearing;
   std::unique_ptr<IdentityService> identity;
+  std::unique_ptr<RedeemCallQueues> redeem_calls;
   std::unique_ptr<grpc::Server> server;
   std::shared_ptr<grpc::Channel> channel;
   std::vector<Method> methods;
@@ -124,7 +126,10 @@ Harness& Build() {
   builder.RegisterService(h->admin.get());
   builder.RegisterService(h->clearing.get());
   builder.RegisterService(h->identity.get());
+  h->redeem_calls =
+      std::make_unique<RedeemCallQueues>(*h->redemption, *h->store, builder);
   h->server = builder.BuildAndStart();
+  h->redeem_calls->Start();
   h->channel = h->server->InProcessChannel(grpc::ChannelArguments());
   h->methods = AllMethods();
 

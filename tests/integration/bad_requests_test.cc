@@ -240,9 +240,12 @@ TEST_F(BadRequestsTest, EachIsRefusedByNameAndChangesNothing) {
        grpc::StatusCode::INVALID_ARGUMENT, "terminal_id",
        [&] { return EnrollTerminal("T 1"); }},
       // Protobuf refuses a string field that is not UTF-8 before any
-      // handler runs; gRPC 1.51's callback API then answers UNIMPLEMENTED
-      // with no message. Not ideal, but nothing reaches the store.
-      {"terminal id not UTF-8", grpc::StatusCode::UNIMPLEMENTED, "",
+      // handler runs; gRPC 1.51 then answers Redeem (served through
+      // completion queues) INTERNAL "Unable to parse request". Not
+      // INVALID_ARGUMENT, but it names the fault and nothing reaches the
+      // store.
+      {"terminal id not UTF-8", grpc::StatusCode::INTERNAL,
+       "Unable to parse request",
        [&] {
          return RedeemWith([](auto& r) { r.set_terminal_id("T-\xff\xfe"); });
        }},

@@ -1,10 +1,15 @@
 // The writer lane's contract with its operations: each is settled on the
 // lane's thread before the next group is staged, answered in queue order on
-// the answering thread, and a slow answer never holds up the commits.
+// the answering thread, and a slow answer never holds up the commits. A
+// lane serving an event source takes what the source submits into its next
+// group and answers it on its own thread, and is woken from its source's
+// wait by work queued from elsewhere.
 #include "storage/writer_lane.h"
 
+#include <deque>
 #include <memory>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -44,6 +49,7 @@ struct Probe {
   absl::Notification settled;
   absl::Notification release_answer;
   absl::Notification answered;
+  std::thread::id answered_on;
 };
 
 class TracedOperation : public LaneOperation {
@@ -66,6 +72,7 @@ class TracedOperation : public LaneOperation {
   void Answer() override {
     probe_->release_answer.WaitForNotification();
     trace_.Add("answer " + name_);
+    probe_->answered_on = std::this_thread::get_id();
     probe_->answered.Notify();
   }
 
@@ -181,6 +188,126 @@ TEST_F(WriterLaneTest, AStoppedLaneSettlesAsFailedAndAnswersAtOnce) {
   EXPECT_TRUE(refused->answered.HasBeenNotified());
   EXPECT_EQ(trace_.Events(),
             (std::vector<std::string>{"settle late failed", "answer late"}));
+}
+
+// An event source driven by the test: each arrival it is given becomes an
+// operation submitted to the lane from within Poll, as a gRPC call is.
+class ScriptedSource final : public LaneEventSource {
+ public:
+  ScriptedSource(WriterLane& lane, Trace& trace) : lane_(lane), trace_(trace) {}
+
+  std::shared_ptr<Probe> Arrive(const std::string& name) {
+    auto probe = std::make_shared<Probe>();
+    probe->release_answer.Notify();
+    absl::MutexLock lock(&mu_);
+    arrivals_.emplace_back(name, probe);
+    return probe;
+  }
+  void End() {
+    absl::MutexLock lock(&mu_);
+    ended_ = true;
+  }
+  int wakes() {
+    absl::MutexLock lock(&mu_);
+    return wakes_;
+  }
+  std::thread::id polled_on() {
+    absl::MutexLock lock(&mu_);
+    return polled_on_;
+  }
+  // Returns once the lane has begun its `n`th waiting poll.
+  void AwaitWaitingPolls(int n) {
+    absl::MutexLock lock(&mu_);
+    awaited_polls_ = n;
+    mu_.Await(absl::Condition(this, &ScriptedSource::ReachedAwaitedPolls));
+  }
+
+  bool Poll(bool wait) override {
+    std::deque<std::pair<std::string, std::shared_ptr<Probe>>> arrived;
+    {
+      absl::MutexLock lock(&mu_);
+      polled_on_ = std::this_thread::get_id();
+      if (wait) {
+        ++waiting_polls_;
+        mu_.Await(absl::Condition(this, &ScriptedSource::HasNews));
+      }
+      woken_ = false;
+      arrived.swap(arrivals_);
+      if (arrived.empty() && ended_) return false;
+    }
+    for (auto& [name, probe] : arrived) {
+      lane_.Submit(std::make_unique<TracedOperation>(name, trace_, probe));
+    }
+    return true;
+  }
+  void Wake() override {
+    absl::MutexLock lock(&mu_);
+    woken_ = true;
+    ++wakes_;
+  }
+
+ private:
+  WriterLane& lane_;
+  Trace& trace_;
+  absl::Mutex mu_;
+  std::deque<std::pair<std::string, std::shared_ptr<Probe>>> arrivals_
+      ABSL_GUARDED_BY(mu_);
+  bool woken_ ABSL_GUARDED_BY(mu_) = false;
+  bool ended_ ABSL_GUARDED_BY(mu_) = false;
+  int wakes_ ABSL_GUARDED_BY(mu_) = 0;
+  std::thread::id polled_on_ ABSL_GUARDED_BY(mu_);
+  int waiting_polls_ ABSL_GUARDED_BY(mu_) = 0;
+  int awaited_polls_ ABSL_GUARDED_BY(mu_) = 0;
+
+  bool HasNews() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return woken_ || ended_ || !arrivals_.empty();
+  }
+  bool ReachedAwaitedPolls() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return waiting_polls_ >= awaited_polls_;
+  }
+};
+
+TEST_F(WriterLaneTest, ServesAnEventSourceOnItsOwnThread) {
+  absl::Mutex mu;
+  std::vector<size_t> group_sizes;
+  WriterLane lane("lane-0", database(),
+                  {.on_group_commit = [&](size_t operations, absl::Duration) {
+                    absl::MutexLock lock(&mu);
+                    group_sizes.push_back(operations);
+                  }});
+  ScriptedSource source(lane, trace_);
+  std::shared_ptr<Probe> a = source.Arrive("a");
+  std::shared_ptr<Probe> b = source.Arrive("b");
+  lane.ServeEventSource(&source);
+  b->answered.WaitForNotification();
+  // Both arrivals of one poll are one group, answered where they were
+  // polled: no answering thread in between.
+  EXPECT_EQ(a->answered_on, source.polled_on());
+  EXPECT_EQ(b->answered_on, source.polled_on());
+
+  // Work queued from another thread wakes the lane from its source's wait,
+  // and is answered on the lane's thread too.
+  source.AwaitWaitingPolls(2);
+  std::shared_ptr<Probe> queued = Submit(lane, "queued");
+  queued->answered.WaitForNotification();
+  EXPECT_GE(source.wakes(), 1);
+  EXPECT_EQ(queued->answered_on, source.polled_on());
+
+  source.End();
+  source.Wake();
+  lane.WaitForSourceEnd();
+  // Back to its queue alone: answered on the answering thread.
+  std::shared_ptr<Probe> after = Submit(lane, "after");
+  after->answered.WaitForNotification();
+  EXPECT_NE(after->answered_on, source.polled_on());
+  lane.Stop();
+  EXPECT_EQ(trace_.Events(),
+            (std::vector<std::string>{
+                "stage a", "stage b", "settle a", "settle b", "answer a",
+                "answer b", "stage queued", "settle queued", "answer queued",
+                "stage after", "settle after", "answer after"}));
+  absl::MutexLock lock(&mu);
+  EXPECT_EQ(group_sizes, (std::vector<size_t>{2, 1, 1}));
 }
 
 }  // namespace
