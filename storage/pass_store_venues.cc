@@ -2,6 +2,7 @@
 // history, listing, and the rule that a SIRET is registered once.
 #include <algorithm>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "storage/key_codec.h"
@@ -41,6 +42,10 @@ std::vector<std::pair<std::string, std::string>> ChangeableFields(
 absl::Status PassStore::CheckSiretsUnusedLocked(
     const std::vector<Venue>& venues) const {
   const bool several = venues.size() > 1;
+  // A bulk registration holds up to hundreds of thousands of venues: each
+  // SIRET is looked up once, not compared with every earlier one.
+  absl::flat_hash_map<absl::string_view, size_t> first_with_siret;
+  first_with_siret.reserve(venues.size());
   for (size_t i = 0; i < venues.size(); ++i) {
     const std::string field =
         several ? absl::StrCat("venues[", i, "].siret") : "siret";
@@ -53,12 +58,11 @@ absl::Status PassStore::CheckSiretsUnusedLocked(
                        "'); an establishment is registered once: change venue ",
                        existing->id, " with UpdateVenue instead"));
     }
-    for (size_t j = 0; j < i; ++j) {
-      if (venues[j].siret == siret) {
-        return absl::AlreadyExistsError(
-            absl::StrCat(field, ": SIRET ", siret, " is also venues[", j,
-                         "]'s; an establishment is registered once"));
-      }
+    if (auto [earlier, inserted] = first_with_siret.emplace(siret, i);
+        !inserted) {
+      return absl::AlreadyExistsError(absl::StrCat(
+          field, ": SIRET ", siret, " is also venues[", earlier->second,
+          "]'s; an establishment is registered once"));
     }
   }
   return absl::OkStatus();
