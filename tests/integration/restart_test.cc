@@ -21,11 +21,26 @@
 namespace passclear::testing {
 namespace {
 
-using RestartTest = ServerFixture;
+class RestartTest : public ServerFixture {
+ protected:
+  // Eight clients keep redeeming the scheme's 30 passes; the server gets
+  // `signal` while they are still sending and must exit with `exit_code`.
+  // Then every request is retried on a new server: what was acknowledged
+  // replays, and no pass is redeemed by two terminals.
+  void StopUnderLoadAndRetryEverything(int signal, int exit_code);
+};
 
 TEST_F(RestartTest, AcknowledgedRedemptionsSurviveSigkillUnderLoad) {
-  // Eight clients keep redeeming the scheme's 30 passes; the server is
-  // killed while they are still sending.
+  StopUnderLoadAndRetryEverything(SIGKILL, 128 + SIGKILL);
+}
+
+// The drain: calls in flight on the writer lane's completion queue are
+// answered (or refused UNAVAILABLE) before the server exits cleanly.
+TEST_F(RestartTest, SigtermUnderLoadAnswersInFlightCallsAndExitsCleanly) {
+  StopUnderLoadAndRetryEverything(SIGTERM, 0);
+}
+
+void RestartTest::StopUnderLoadAndRetryEverything(int signal, int exit_code) {
   constexpr int kClients = 8;
   struct Sent {
     std::string code;
@@ -78,7 +93,7 @@ TEST_F(RestartTest, AcknowledgedRedemptionsSurviveSigkillUnderLoad) {
   while (!everyone_answered()) {
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
-  ASSERT_EQ(server_->Kill(SIGKILL), 128 + SIGKILL);
+  ASSERT_EQ(server_->Kill(signal), exit_code);
   for (std::thread& client : clients) client.join();
 
   StartServer();
