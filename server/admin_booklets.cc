@@ -26,7 +26,8 @@ absl::Status FillBookletWithPasses(const storage::PassStore& store,
   if (!passes.ok()) return passes.status();
   FillBooklet(booklet, message);
   message->set_passes_redeemed(passes->redeemed);
-  message->set_passes_voided(passes->voided);
+  message->set_passes_voided(
+      static_cast<uint32_t>(passes->voided_serials.size()));
   return absl::OkStatus();
 }
 

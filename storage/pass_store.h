@@ -134,7 +134,7 @@ using PaymentFileBuilder =
 // What became of a booklet's passes (those this instance owns).
 struct BookletPasses {
   uint32_t redeemed = 0;
-  uint32_t voided = 0;
+  std::vector<uint64_t> voided_serials;  // in serial order
 };
 
 // A text and its Ed25519 signature by the store's statement key.

@@ -59,13 +59,6 @@ absl::string_view VenueStatusName(VenueStatus status) {
   return "unknown";
 }
 
-absl::Status WriteDurably(const Database& database, rocksdb::WriteBatch& batch,
-                          absl::string_view what) {
-  rocksdb::WriteOptions options;
-  options.sync = true;
-  return database.Write(options, &batch, what);
-}
-
 }  // namespace
 
 absl::StatusOr<Programme> PassStore::CreateProgramme(
@@ -130,7 +123,7 @@ absl::StatusOr<Programme> PassStore::CreateProgramme(
   batch.Put(database_->Family(FixedFamily::kProgrammes), IdKey(programme.id),
             EncodeProgramme(programme));
   batch.Put(kMetaNextProgrammeId, EncodeMetaNumber(programme.id + 1));
-  RETURN_IF_ERROR(WriteDurably(*database_, batch, "creating a programme"));
+  RETURN_IF_ERROR(database_->WriteSynced(batch, "creating a programme"));
   next_programme_id_ = programme.id + 1;
   catalog_.PutProgramme(programme);
   return programme;
@@ -188,7 +181,7 @@ absl::Status PassStore::WriteProgrammeLocked(const Programme& programme,
   rocksdb::WriteBatch batch;
   batch.Put(database_->Family(FixedFamily::kProgrammes), IdKey(programme.id),
             EncodeProgramme(programme));
-  RETURN_IF_ERROR(WriteDurably(*database_, batch, what));
+  RETURN_IF_ERROR(database_->WriteSynced(batch, what));
   catalog_.PutProgramme(programme);
   return absl::OkStatus();
 }
@@ -403,7 +396,7 @@ absl::StatusOr<std::vector<Venue>> PassStore::WriteNewVenues(
               EncodeVenue(venue));
   }
   batch.Put(kMetaNextVenueId, EncodeMetaNumber(id));
-  RETURN_IF_ERROR(WriteDurably(*database_, batch, "registering venues"));
+  RETURN_IF_ERROR(database_->WriteSynced(batch, "registering venues"));
   next_venue_id_ = id;
   for (const Venue& venue : venues) catalog_.PutVenue(venue);
   return venues;
@@ -443,7 +436,7 @@ absl::StatusOr<Venue> PassStore::ChangeVenueStatus(uint64_t venue_id,
   rocksdb::WriteBatch batch;
   batch.Put(database_->Family(FixedFamily::kVenues), IdKey(venue_id),
             EncodeVenue(changed));
-  RETURN_IF_ERROR(WriteDurably(*database_, batch, "changing a venue's status"));
+  RETURN_IF_ERROR(database_->WriteSynced(batch, "changing a venue's status"));
   catalog_.PutVenue(changed);
   return changed;
 }
@@ -542,22 +535,13 @@ absl::Status PassStore::CheckDistributable(const Booklet& booklet) const {
   }
   // A booklet reported lost or stolen (its passes voided) stays out of
   // circulation: handed out, its passes would count as distributed.
-  std::vector<uint64_t> voided;
-  for (uint64_t serial = booklet.first_serial;
-       serial < booklet.first_serial + booklet.size; ++serial) {
-    if (!OwnsSerial(serial)) continue;  // another instance's to judge
-    std::string bytes;
-    rocksdb::Status read = database_->db()->Get(rocksdb::ReadOptions(),
-                                                database_->PassFamily(serial),
-                                                PassKey(serial), &bytes);
-    if (read.IsNotFound()) continue;
-    RETURN_IF_ERROR(FromRocksDb(read, "reading a pass"));
-    ASSIGN_OR_RETURN(PassRecord pass, DecodePass(bytes));
-    if (pass.state == PassState::kVoided) voided.push_back(serial);
-  }
-  if (!voided.empty()) {
+  // Each instance judges the passes it owns.
+  ASSIGN_OR_RETURN(BookletPasses passes, CountBookletPasses(booklet));
+  if (!passes.voided_serials.empty()) {
     std::vector<std::string> serials;
-    for (uint64_t serial : voided) serials.push_back(FormatSerial(serial));
+    for (uint64_t serial : passes.voided_serials) {
+      serials.push_back(FormatSerial(serial));
+    }
     return absl::FailedPreconditionError(
         absl::StrCat("booklet ", booklet.id, " holds voided passes (",
                      absl::StrJoin(serials, ", "),
@@ -596,7 +580,7 @@ absl::StatusOr<Booklet> PassStore::WriteAllocationLocked(
   batch.Put(usage,
             DistributorNameKey(booklet.programme_id, distributor.reference),
             EncodeDistributorName(distributor.name));
-  RETURN_IF_ERROR(WriteDurably(*database_, batch, what));
+  RETURN_IF_ERROR(database_->WriteSynced(batch, what));
   return booklet;
 }
 

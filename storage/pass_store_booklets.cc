@@ -26,7 +26,8 @@ absl::StatusOr<BookletPasses> PassStore::CountBookletPasses(
     RETURN_IF_ERROR(FromRocksDb(read, "reading a pass"));
     ASSIGN_OR_RETURN(PassRecord pass, DecodePass(bytes));
     if (pass.state == PassState::kRedeemed) ++counts.redeemed;
-    if (pass.state == PassState::kVoided) ++counts.voided;
+    if (pass.state == PassState::kVoided)
+      counts.voided_serials.push_back(serial);
   }
   return counts;
 }

@@ -280,8 +280,7 @@ absl::Status PassStore::CloseBatchesLocked(std::vector<uint64_t> ids,
                     IdKey(batch.id));
       closed.push_back(std::move(batch));
     }
-    RETURN_IF_ERROR(
-        database_->Write(SyncWrite(), &writes, "closing claim batches"));
+    RETURN_IF_ERROR(database_->WriteSynced(writes, "closing claim batches"));
     last_close_seq_.store(close_seq);
     for (const ClaimBatch& batch : closed) {
       clearing_.ForgetClosed(batch.venue_id, batch.id);
@@ -414,7 +413,7 @@ absl::Status PassStore::WriteBatchLocked(const ClaimBatch& batch,
                                          absl::string_view what) {
   writes.Put(database_->Family(FixedFamily::kBatches), IdKey(batch.id),
              EncodeClaimBatch(batch));
-  return database_->Write(SyncWrite(), &writes, what);
+  return database_->WriteSynced(writes, what);
 }
 
 absl::StatusOr<ClaimBatch> PassStore::AcknowledgeBatch(
