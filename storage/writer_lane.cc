@@ -28,16 +28,14 @@ void WriterLane::SubmitBarrier(std::unique_ptr<LaneOperation> operation) {
 void WriterLane::SubmitAll(
     std::vector<std::unique_ptr<LaneOperation>> operations) {
   auto refused = operations.begin();
-  LaneEventSource* wake = nullptr;
   {
     absl::MutexLock lock(&mu_);
     for (; refused != operations.end(); ++refused) {
       if (stopping_ || queue_.size() >= options_.max_queue_depth) break;
       queue_.push_back(std::move(*refused));
     }
-    if (refused != operations.begin()) wake = TakeWaitingSource();
+    if (refused != operations.begin()) WakeWaitingSource();
   }
-  if (wake != nullptr) wake->Wake();
   for (; refused != operations.end(); ++refused) Refuse(**refused);
 }
 
@@ -49,25 +47,23 @@ void WriterLane::Enqueue(std::unique_ptr<LaneOperation> operation,
     polled_group_->push_back(std::move(operation));
     return;
   }
-  LaneEventSource* wake = nullptr;
   {
     absl::MutexLock lock(&mu_);
     if (!stopping_ && queue_.size() < max_depth) {
       queue_.push_back(std::move(operation));
-      wake = TakeWaitingSource();
+      WakeWaitingSource();
+      return;
     }
   }
-  if (operation != nullptr) {
-    Refuse(*operation);
-  } else if (wake != nullptr) {
-    wake->Wake();
-  }
+  Refuse(*operation);
 }
 
-LaneEventSource* WriterLane::TakeWaitingSource() {
-  if (!source_waiting_) return nullptr;
+void WriterLane::WakeWaitingSource() {
+  if (!source_waiting_) return;
   source_waiting_ = false;
-  return source_;
+  // Under mu_: the source may end, and be destroyed, as soon as the lane
+  // has let go of it.
+  source_->Wake();
 }
 
 void WriterLane::Refuse(LaneOperation& operation) const {

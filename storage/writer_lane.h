@@ -66,7 +66,8 @@ class LaneEventSource {
   // queue, and are answered on the lane's thread. Returns false once the
   // source is shut down and has nothing left to deliver.
   virtual bool Poll(bool wait) = 0;
-  // Makes a waiting Poll return soon. Called from any thread.
+  // Makes a waiting Poll return soon. Called from any thread, with the
+  // lane's lock held: must not call back into the lane.
   virtual void Wake() = 0;
 };
 
@@ -131,9 +132,8 @@ class WriterLane {
   void TakeQueued(std::deque<std::unique_ptr<LaneOperation>>& group)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void ServeSource(LaneEventSource& source);
-  // The source, if the lane may be waiting in its Poll; it will not be
-  // woken twice for one wait.
-  LaneEventSource* TakeWaitingSource() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Wakes the source if the lane may be waiting in its Poll, once per wait.
+  void WakeWaitingSource() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Decides, writes and settles `group`; answers it on the answering thread
   // or, with `answer_here`, on this one.
   void CommitGroup(std::deque<std::unique_ptr<LaneOperation>>& group,
